@@ -1,0 +1,77 @@
+/* main.c — `spinescore <verb> ...`: dispatches to the verbs; the only place that picks exit codes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "spinescore/version.h"
+
+static const sps_cli_command commands[] = {
+    {"decide", "score a case (SINS, ESCC, NOMS, survival scores, guidance) and explain it", sps_cmd_decide},
+    {"models", "list the decision models in use, or dump one", sps_cmd_models},
+    /* Imaging verbs are added here when their modules are built (see src/cli/CMakeLists.txt). */
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: spinescore <verb> [options]\n"
+               "       spinescore <verb> --help\n"
+               "       spinescore --version\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nExit codes are listed in docs/exit-codes.md.\n");
+}
+
+int sps_cli_exit_for_status(sps_status status)
+{
+    switch (status) {
+    case SPS_OK:
+        return SPS_EXIT_OK;
+    case SPS_EINVALID:
+    case SPS_EFORMAT:
+        return SPS_EXIT_INVALID;
+    case SPS_ENOTFOUND:
+    case SPS_EIO:
+        return SPS_EXIT_IO;
+    case SPS_EUNSUPPORTED:
+        return SPS_EXIT_UNSUPPORTED;
+    case SPS_ENOMEM:
+    case SPS_EINTERNAL:
+        return SPS_EXIT_INTERNAL;
+    }
+    return SPS_EXIT_INTERNAL;
+}
+
+void sps_cli_print_error(const char *verb, const sps_error *err)
+{
+    if (err->where[0])
+        fprintf(stderr, "spinescore %s: %s: %s\n", verb, err->where, err->message);
+    else
+        fprintf(stderr, "spinescore %s: %s\n", verb, err->message);
+}
+
+int sps_cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SPS_EXIT_USAGE;
+    }
+    if (sps_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return SPS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("spinescore %s\n", SPS_VERSION_STRING);
+        return SPS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "spinescore: unknown verb '%s'\n\n", argv[1]);
+    usage(stderr);
+    return SPS_EXIT_USAGE;
+}

@@ -198,8 +198,10 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
         } else {
             sps_result_missing(res, lv.path);
         }
-        char rule[64];
-        snprintf(rule, sizeof rule, "sins.location.levels");
+        char rule[96];
+        const cJSON *lvl = cJSON_GetObjectItemCaseSensitive(comp, "level");
+        snprintf(rule, sizeof rule, "sins.location.levels%s%s%s", cJSON_IsString(lvl) ? "[" : "",
+                 cJSON_IsString(lvl) ? lvl->valuestring : "", cJSON_IsString(lvl) ? "]" : "");
         cJSON_AddStringToObject(comp, "rule", rule);
         if (loc_ok) {
             const cJSON *lbl = NULL;
@@ -270,8 +272,12 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             else
                 sps_result_missing(res, in.path);
         }
-        char rule[96];
-        snprintf(rule, sizeof rule, "sins.components.%s", names[i]);
+        char rule[160];
+        if (opt)
+            snprintf(rule, sizeof rule, "sins.components.%s.options[%s]", names[i],
+                     cJSON_GetObjectItemCaseSensitive(opt, "token")->valuestring);
+        else
+            snprintf(rule, sizeof rule, "sins.components.%s", names[i]);
         cJSON_AddStringToObject(comp, "rule", rule);
         sps_in_provenance(&in, comp);
         if (strcmp(names[i], "pain") == 0 && strcmp(in.source, "entered") != 0 &&
@@ -293,7 +299,9 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             const cJSON *adv = cJSON_GetObjectItemCaseSensitive(cat, "advice");
             cJSON_AddBoolToObject(res, "surgical_consultation",
                                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cat, "surgical_consultation")));
-            cJSON_AddStringToObject(res, "rule", "sins.categories");
+            char crule[96];
+            snprintf(crule, sizeof crule, "sins.categories[%s]", cJSON_GetObjectItemCaseSensitive(cat, "token")->valuestring);
+            cJSON_AddStringToObject(res, "rule", crule);
             sps_result_explain(res, "SINS %d = %s (%d-%d): %s.", known_sum,
                                cJSON_IsString(lbl) ? lbl->valuestring : "",
                                cJSON_GetObjectItemCaseSensitive(cat, "min")->valueint,

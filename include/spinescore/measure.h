@@ -1,0 +1,147 @@
+/* measure.h — image measurements turned into proposed SINS components and an ESCC grade.
+ * Plain C; points are DICOM patient coordinates (LPS, mm). Every result records the value, the
+ * method, the threshold and the model entry (models/measurement.json) that produced it. */
+#ifndef SPINESCORE_MEASURE_H
+#define SPINESCORE_MEASURE_H
+
+#include "spinescore/common.h"
+#include "spinescore/core.h"
+
+SPS_BEGIN_DECL
+
+/** The six morphometry points of one vertebral body on the mid-sagittal plane (LPS, mm). */
+typedef struct sps_morpho6 {
+    double sup_ant[3], sup_mid[3], sup_post[3]; /**< superior endplate: anterior, middle, posterior */
+    double inf_ant[3], inf_mid[3], inf_post[3]; /**< inferior endplate: anterior, middle, posterior */
+} sps_morpho6;
+
+/** Anterior, middle and posterior heights (mm): distance between matching endplate points. */
+typedef struct sps_heights {
+    double ha_mm, hm_mm, hp_mm;
+} sps_heights;
+
+/** Heights of one vertebra from its six points (clinical-reference.md section 4.2). */
+SPS_API void sps_measure_heights(sps_heights *out, const sps_morpho6 *m);
+
+/** Where the expected (pre-fracture) heights came from. */
+typedef enum sps_collapse_reference {
+    SPS_COLLAPSE_REF_NONE = 0,          /**< not computable */
+    SPS_COLLAPSE_REF_NEIGHBOURS = 1,    /**< mean of the uninvolved vertebrae above and below */
+    SPS_COLLAPSE_REF_ONE_NEIGHBOUR = 2, /**< only one uninvolved neighbour was given */
+    SPS_COLLAPSE_REF_OWN_POSTERIOR = 3  /**< no neighbour: own Hp (Ha/Hp, Hm/Hp); posterior loss unknown */
+} sps_collapse_reference;
+
+/** Collapse of one vertebral body and the proposed SINS collapse category. */
+typedef struct sps_collapse {
+    sps_heights heights;          /**< of the involved vertebra */
+    sps_heights reference;        /**< expected heights (NaN where not applicable) */
+    sps_collapse_reference reference_method;
+    double loss_pct[3];           /**< height loss anterior, middle, posterior (%); NaN if unknown */
+    double collapse_pct;          /**< largest of loss_pct (%) */
+    int genant_grade;             /**< 0-3 (Genant 1993, automated bands of models/measurement.json) */
+    double body_involved_fraction;/**< lesion fraction of the body (0-1) as given; NaN if unknown */
+    char sins_token[32];          /**< "gt50" | "lt50" | "no_collapse_gt50_involved" | "none"; "" if not computable */
+    char explanation[768];        /**< method, thresholds and model entries, for the report */
+} sps_collapse;
+
+/**
+ * Collapse % and the proposed SINS collapse category (clinical-reference.md sections 1.4, 4).
+ * @param above, below  uninvolved neighbours (either may be NULL).
+ * @param body_involved_fraction  lesion volume fraction of the body (0-1), or NaN if unknown:
+ *        without it, "no measurable collapse" cannot be told from "no collapse, > 50 % involved",
+ *        so the category is left empty (not computable) when no collapse is measured.
+ * @return SPS_OK; SPS_EINVALID for degenerate points (a height <= 0) or a fraction outside 0-1;
+ *         SPS_EFORMAT if models/measurement.json lacks an entry.
+ */
+SPS_API sps_status sps_measure_collapse(sps_collapse *out, const sps_models *models,
+                                        const sps_morpho6 *target, const sps_morpho6 *above,
+                                        const sps_morpho6 *below, double body_involved_fraction,
+                                        sps_error *err);
+
+/** Lesion density class against a normal-bone reference ROI (clinical-reference.md section 3.2). */
+typedef struct sps_lesion_density {
+    double ref_mean_hu, ref_sd_hu;
+    size_t ref_count, lesion_count;
+    double lesion_mean_hu;
+    double lytic_below_hu, blastic_above_hu; /**< voxel thresholds used */
+    double fraction_lytic, fraction_blastic;
+    char sins_token[32]; /**< "lytic" | "mixed" | "blastic"; "" = indeterminate (reader decides) */
+    char explanation[768];
+} sps_lesion_density;
+
+/**
+ * Classify lesion voxels (HU) against reference voxels (HU).
+ * @return SPS_OK (token may be "" = indeterminate), SPS_EINVALID if either set is smaller than the
+ *         minimum voxel counts of models/measurement.json, SPS_EFORMAT for a model problem.
+ */
+SPS_API sps_status sps_measure_lesion_density(sps_lesion_density *out, const sps_models *models,
+                                              const float *lesion_hu, size_t lesion_count,
+                                              const float *reference_hu, size_t reference_count,
+                                              sps_error *err);
+
+/** Sagittal (and optional coronal) alignment of one motion segment. */
+typedef struct sps_alignment_input {
+    /** posterior-inferior corner of the upper vertebra and the lower vertebra's superior endplate
+     *  (posterior-superior and anterior-superior corners), LPS mm, mid-sagittal */
+    double upper_post_inf[3], lower_post_sup[3], lower_ant_sup[3];
+    /** endplate lines for the segmental angle: superior endplate of the vertebra above (post, ant)
+     *  and inferior endplate of the vertebra below (post, ant) */
+    double upper_end_post[3], upper_end_ant[3], lower_end_post[3], lower_end_ant[3];
+    int has_coronal;          /**< non-zero if the coronal endplate lines below are given */
+    double cor_upper_right[3], cor_upper_left[3], cor_lower_right[3], cor_lower_left[3];
+    int deformity_preexisting;/**< reader: the deformity was on a prior study (not de novo) */
+} sps_alignment_input;
+
+typedef struct sps_alignment {
+    double translation_mm;       /**< along the lower endplate line (White & Panjabi construction) */
+    double translation_pct;      /**< of the lower body's AP depth */
+    double kyphosis_deg;         /**< sagittal segmental angle (Cobb of the two endplates), >= 0 */
+    double coronal_deg;          /**< coronal segmental angle; NaN if not given */
+    char sins_token[32];         /**< "subluxation_translation" | "de_novo_deformity" | "normal" */
+    int needs_confirmation;      /**< de novo deformity must be confirmed as new by the reader */
+    char explanation[768];
+} sps_alignment;
+
+SPS_API sps_status sps_measure_alignment(sps_alignment *out, const sps_models *models,
+                                         const sps_alignment_input *in, sps_error *err);
+
+/** Posterolateral involvement from per-side marks (pedicle, facet, costovertebral joint). */
+typedef struct sps_posterolateral_input {
+    int left_pedicle, left_facet, left_costovertebral;
+    int right_pedicle, right_facet, right_costovertebral;
+    int lamina_or_spinous_only; /**< tumour only in lamina/spinous process: does not count */
+} sps_posterolateral_input;
+
+typedef struct sps_posterolateral {
+    int left, right;
+    char sins_token[32]; /**< "none" | "unilateral" | "bilateral" */
+    char explanation[512];
+} sps_posterolateral;
+
+SPS_API sps_status sps_measure_posterolateral(sps_posterolateral *out, const sps_models *models,
+                                              const sps_posterolateral_input *in, sps_error *err);
+
+/** Axial canal findings at the level of worst compression and at a normal reference level. */
+typedef struct sps_escc_input {
+    int epidural_tumor;              /**< epidural soft tissue outside the bone margin */
+    double sac_area_mm2, ref_sac_area_mm2;
+    double cord_area_mm2, ref_cord_area_mm2;
+    double cord_ap_mm, cord_transverse_mm, ref_cord_ap_mm, ref_cord_transverse_mm; /**< NaN if unknown */
+    double tumor_cord_distance_mm;   /**< closest tumour-cord distance; 0 = touching */
+    double csf_rim_fraction;         /**< fraction of the cord outline with CSF next to it (0-1) */
+    double pixel_mm;                 /**< in-plane pixel size, for the contact tolerance */
+} sps_escc_input;
+
+typedef struct sps_escc_finding {
+    double sac_area_ratio, cord_area_ratio, cord_ap_ratio_fraction;
+    int sac_deformed, cord_contact, cord_compressed, csf_visible;
+    char grade[4]; /**< "0" "1a" "1b" "1c" "2" "3" */
+    char explanation[768];
+} sps_escc_finding;
+
+SPS_API sps_status sps_measure_escc(sps_escc_finding *out, const sps_models *models,
+                                    const sps_escc_input *in, sps_error *err);
+
+SPS_END_DECL
+
+#endif

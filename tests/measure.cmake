@@ -1,0 +1,1 @@
+sps_add_test(NAME test_measure SOURCES test_measure.c LIBS sps_measure LABELS unit)

@@ -9,3 +9,9 @@ foreach(check dciodvfy pydicom dcm2niix)
             bash ${CMAKE_CURRENT_SOURCE_DIR}/phantom/check_${check}.sh)
   set_tests_properties(test_phantom_${check} PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
 endforeach()
+
+# Round trip through the project's own loader, when the DICOM ingest module is built.
+if(TARGET sps_dicom AND TARGET sps_volume)
+  sps_add_test(NAME test_phantom_roundtrip SOURCES phantom/test_phantom_roundtrip.c
+               LIBS sps_phantom sps_dicom sps_volume LABELS integration)
+endif()

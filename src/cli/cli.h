@@ -41,5 +41,7 @@ int sps_cli_is_help(const char *arg);
 /* Verbs (one file each: cmd_<verb>.c). */
 int sps_cmd_decide(int argc, char **argv);
 int sps_cmd_models(int argc, char **argv);
+int sps_cmd_scan(int argc, char **argv); /* cmd_scan.c, built with the dicom module */
+int sps_cmd_info(int argc, char **argv); /* cmd_info.c, built with the dicom module */
 
 #endif

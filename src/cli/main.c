@@ -9,6 +9,10 @@ static const sps_cli_command commands[] = {
     {"decide", "score a case (SINS, ESCC, NOMS, survival scores, guidance) and explain it", sps_cmd_decide},
     {"models", "list the decision models in use, or dump one", sps_cmd_models},
     /* Imaging verbs are added here when their modules are built (see src/cli/CMakeLists.txt). */
+#ifdef SPS_HAVE_DICOM
+    {"scan", "list patients, studies and series of a DICOM folder or DICOMDIR (headers only)", sps_cmd_scan},
+    {"info", "load one DICOM series: geometry (LPS), intensity statistics, load diagnostics", sps_cmd_info},
+#endif
 };
 
 static void usage(FILE *f)

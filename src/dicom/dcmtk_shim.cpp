@@ -1,0 +1,441 @@
+// dcmtk_shim.cpp — the only file that includes DCMTK: header reads, DICOMDIR references and pixel
+// decoding. Every entry point is extern "C" noexcept and runs its body through guard().
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dicom_internal.h"
+#include "util_internal.h"
+
+static_assert(sizeof(double) == 8, "double must be IEEE binary64");
+
+namespace {
+
+std::once_flag g_init_once;
+
+void cleanup_codecs()
+{
+    DJDecoderRegistration::cleanup();
+    DJLSDecoderRegistration::cleanup();
+    DcmRLEDecoderRegistration::cleanup();
+}
+
+void init_once()
+{
+    OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+    DcmRLEDecoderRegistration::registerCodecs();
+    std::atexit(cleanup_codecs);
+}
+
+template <class F> sps_status guard(sps_error *err, const char *where, F &&body) noexcept
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return sps_error_set(err, SPS_ENOMEM, where, "out of memory");
+    } catch (const std::exception &e) {
+        return sps_error_set(err, SPS_EINTERNAL, where, "C++ exception: %s", e.what());
+    } catch (...) {
+        return sps_error_set(err, SPS_EINTERNAL, where, "unknown C++ exception");
+    }
+}
+
+// Replace every byte that is not part of a well-formed UTF-8 sequence (a character set the
+// conversion could not handle, or a string cut by the buffer size) with '?'.
+void sanitize_utf8(char *p)
+{
+    unsigned char *s = reinterpret_cast<unsigned char *>(p);
+    while (*s) {
+        int len = (*s < 0x80) ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0;
+        for (int k = 1; ok && k < len; k++)
+            ok = (s[k] & 0xC0) == 0x80;
+        if (!ok) {
+            *s++ = '?';
+            continue;
+        }
+        s += len;
+    }
+}
+
+void copy_str(DcmItem *it, const DcmTagKey &key, char *dst, size_t n)
+{
+    OFString s; // findAndGet* clears on failure: read into a temporary
+    dst[0] = '\0';
+    if (it->findAndGetOFStringArray(key, s).good()) {
+        size_t b = 0, e = s.length();
+        while (b < e && s[b] == ' ')
+            b++;
+        while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\0'))
+            e--;
+        sps_strlcpy(dst, s.substr(b, e - b).c_str(), n);
+        sanitize_utf8(dst);
+    }
+}
+
+bool get_ds(DcmItem *it, const DcmTagKey &key, double *out, unsigned n)
+{
+    DcmElement *el = nullptr;
+    if (it->findAndGetElement(key, el).bad() || !el)
+        return false;
+    if (el->getVM() < n)
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        Float64 v = 0;
+        if (el->getFloat64(v, i).bad() || !std::isfinite(v))
+            return false;
+        out[i] = v;
+    }
+    return true;
+}
+
+bool get_int(DcmItem *it, const DcmTagKey &key, int *out)
+{
+    DcmElement *el = nullptr;
+    if (it->findAndGetElement(key, el).bad() || !el || el->getVM() < 1)
+        return false;
+    Sint32 s = 0;
+    Uint16 u = 0;
+    if (el->getSint32(s).good()) {
+        *out = s;
+        return true;
+    }
+    if (el->getUint16(u).good()) {
+        *out = u;
+        return true;
+    }
+    Uint32 ul = 0;
+    if (el->getUint32(ul).good() && ul < 0x7fffffffu) {
+        *out = static_cast<int>(ul);
+        return true;
+    }
+    Float64 f = 0; // some writers use DS or a padded IS that only parses as a number
+    if (el->getFloat64(f).good() && std::isfinite(f) && std::fabs(f) < 2e9) {
+        *out = static_cast<int>(f);
+        return true;
+    }
+    return false;
+}
+
+unsigned get_us(DcmItem *it, const DcmTagKey &key, unsigned dflt)
+{
+    Uint16 v = 0;
+    if (it->findAndGetUint16(key, v).good())
+        return v;
+    return dflt;
+}
+
+// Fill f from one functional-groups item (shared or per-frame); absent macros leave f alone.
+void parse_functional_group(DcmItem *fg, sps_dcm_frame *f)
+{
+    DcmItem *s = nullptr;
+    if (fg->findAndGetSequenceItem(DCM_PlanePositionSequence, s, 0).good() && s &&
+        get_ds(s, DCM_ImagePositionPatient, f->ipp, 3))
+        f->has_ipp = 1;
+    s = nullptr;
+    if (fg->findAndGetSequenceItem(DCM_PlaneOrientationSequence, s, 0).good() && s &&
+        get_ds(s, DCM_ImageOrientationPatient, f->iop, 6))
+        f->has_iop = 1;
+    s = nullptr;
+    if (fg->findAndGetSequenceItem(DCM_PixelMeasuresSequence, s, 0).good() && s) {
+        if (get_ds(s, DCM_PixelSpacing, f->pixel_spacing, 2))
+            f->has_spacing = 1;
+        if (get_ds(s, DCM_SliceThickness, &f->thickness, 1))
+            f->has_thickness = 1;
+    }
+    s = nullptr;
+    if (fg->findAndGetSequenceItem(DCM_PixelValueTransformationSequence, s, 0).good() && s) {
+        double sl = 1, ic = 0;
+        if (get_ds(s, DCM_RescaleSlope, &sl, 1) && get_ds(s, DCM_RescaleIntercept, &ic, 1)) {
+            f->slope = sl;
+            f->intercept = ic;
+            f->has_rescale = 1;
+        }
+    }
+    s = nullptr;
+    if (fg->findAndGetSequenceItem(DCM_FrameContentSequence, s, 0).good() && s) {
+        int v = 0;
+        if (get_int(s, DCM_InStackPositionNumber, &v))
+            f->stack_position = v;
+        if (get_int(s, DCM_TemporalPositionIndex, &v))
+            f->temporal_position = v;
+    }
+}
+
+sps_status read_header(sps_dcm_header *h, const char *path, sps_error *err)
+{
+    std::memset(h, 0, sizeof *h);
+    h->series_number = h->instance_number = -1;
+    h->top.slope = 1.0;
+    h->top.stack_position = h->top.temporal_position = -1;
+    h->temporal_position = -1;
+
+    DcmFileFormat ff;
+    // Elements longer than 1 KiB (Pixel Data above all) are not read: they stay on disk.
+    OFCondition c = ff.loadFile(path, EXS_Unknown, EGL_noChange, 1024, ERM_autoDetect);
+    if (c.bad())
+        return sps_error_set(err, SPS_EFORMAT, path, "not a readable DICOM file: %s", c.text());
+    DcmMetaInfo *meta = ff.getMetaInfo();
+    DcmDataset *ds = ff.getDataset();
+    if (!ds)
+        return sps_error_set(err, SPS_EFORMAT, path, "no dataset");
+    char media[72];
+    media[0] = '\0';
+    if (meta && meta->card() > 0) {
+        h->has_meta = 1;
+        copy_str(meta, DCM_TransferSyntaxUID, h->transfer_syntax, sizeof h->transfer_syntax);
+        copy_str(meta, DCM_MediaStorageSOPClassUID, media, sizeof media);
+    }
+    if (!h->transfer_syntax[0]) {
+        DcmXfer x(ds->getOriginalXfer());
+        sps_strlcpy(h->transfer_syntax, x.getXferID(), sizeof h->transfer_syntax);
+    }
+    // Strings go out as UTF-8 (SpecificCharacterSet (0008,0005) honoured where DCMTK can);
+    // what cannot be converted is sanitised byte by byte in copy_str.
+    (void)ds->convertToUTF8();
+    if (std::strcmp(media, UID_MediaStorageDirectoryStorage) == 0 ||
+        ds->tagExists(DCM_DirectoryRecordSequence)) {
+        h->is_dicomdir = 1;
+        return SPS_OK;
+    }
+    copy_str(ds, DCM_SOPClassUID, h->sop_class, sizeof h->sop_class);
+    copy_str(ds, DCM_SOPInstanceUID, h->sop_instance, sizeof h->sop_instance);
+    copy_str(ds, DCM_PatientID, h->patient_id, sizeof h->patient_id);
+    copy_str(ds, DCM_PatientName, h->patient_name, sizeof h->patient_name);
+    copy_str(ds, DCM_StudyInstanceUID, h->study_uid, sizeof h->study_uid);
+    copy_str(ds, DCM_StudyDate, h->study_date, sizeof h->study_date);
+    copy_str(ds, DCM_StudyDescription, h->study_desc, sizeof h->study_desc);
+    copy_str(ds, DCM_SeriesInstanceUID, h->series_uid, sizeof h->series_uid);
+    copy_str(ds, DCM_SeriesDescription, h->series_desc, sizeof h->series_desc);
+    copy_str(ds, DCM_Modality, h->modality, sizeof h->modality);
+    copy_str(ds, DCM_BodyPartExamined, h->body_part, sizeof h->body_part);
+    copy_str(ds, DCM_ImageType, h->image_type, sizeof h->image_type);
+    copy_str(ds, DCM_PhotometricInterpretation, h->photometric, sizeof h->photometric);
+    copy_str(ds, DCM_FrameOfReferenceUID, h->frame_of_reference, sizeof h->frame_of_reference);
+    get_int(ds, DCM_SeriesNumber, &h->series_number);
+    get_int(ds, DCM_InstanceNumber, &h->instance_number);
+    h->has_echo = get_int(ds, DCM_EchoNumbers, &h->echo_number);
+    h->has_acquisition = get_int(ds, DCM_AcquisitionNumber, &h->acquisition_number);
+    get_int(ds, DCM_TemporalPositionIdentifier, &h->temporal_position);
+
+    h->has_pixel_data = ds->tagExists(DCM_PixelData) ? 1 : 0;
+    // Elscint (ELSCINT1) private compression keeps the pixels in (07A1,100A) and names the
+    // method in (07A1,1011) (orthanc-tests/misc/2020-09-12-ELSCINT1-PMSCT_RLE1.dcm).
+    copy_str(ds, DcmTagKey(0x07a1, 0x1011), h->private_compression, sizeof h->private_compression);
+    h->rows = get_us(ds, DCM_Rows, 0);
+    h->cols = get_us(ds, DCM_Columns, 0);
+    h->bits_allocated = get_us(ds, DCM_BitsAllocated, 0);
+    h->bits_stored = get_us(ds, DCM_BitsStored, h->bits_allocated);
+    h->high_bit = get_us(ds, DCM_HighBit, h->bits_stored ? h->bits_stored - 1 : 0);
+    h->pixel_rep = get_us(ds, DCM_PixelRepresentation, 0);
+    h->samples = get_us(ds, DCM_SamplesPerPixel, 1);
+    int frames = 1;
+    if (get_int(ds, DCM_NumberOfFrames, &frames) && frames < 1)
+        return sps_error_set(err, SPS_EFORMAT, path, "NumberOfFrames (0028,0008) = %d, expected >= 1",
+                             frames);
+    h->frames = static_cast<unsigned>(frames);
+
+    h->has_spacing_between = get_ds(ds, DCM_SpacingBetweenSlices, &h->spacing_between_slices, 1);
+    h->has_gantry_tilt = get_ds(ds, DCM_GantryDetectorTilt, &h->gantry_tilt_deg, 1);
+
+    sps_dcm_frame *t = &h->top;
+    t->has_ipp = get_ds(ds, DCM_ImagePositionPatient, t->ipp, 3);
+    t->has_iop = get_ds(ds, DCM_ImageOrientationPatient, t->iop, 6);
+    t->has_spacing = get_ds(ds, DCM_PixelSpacing, t->pixel_spacing, 2);
+    t->has_thickness = get_ds(ds, DCM_SliceThickness, &t->thickness, 1);
+    {
+        double sl = 1, ic = 0;
+        if (get_ds(ds, DCM_RescaleSlope, &sl, 1) && get_ds(ds, DCM_RescaleIntercept, &ic, 1)) {
+            t->slope = sl;
+            t->intercept = ic;
+            t->has_rescale = 1;
+        }
+    }
+    DcmItem *shared = nullptr;
+    if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good() && shared)
+        parse_functional_group(shared, t);
+
+    DcmSequenceOfItems *per = nullptr;
+    if (ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per).good() && per &&
+        per->card() > 0) {
+        unsigned long n = per->card();
+        if (n != h->frames)
+            return sps_error_set(err, SPS_EFORMAT, path,
+                                 "PerFrameFunctionalGroupsSequence (5200,9230) has %lu items, "
+                                 "NumberOfFrames (0028,0008) says %u",
+                                 n, h->frames);
+        h->per_frame = static_cast<sps_dcm_frame *>(std::calloc(n, sizeof(sps_dcm_frame)));
+        if (!h->per_frame)
+            return sps_error_set(err, SPS_ENOMEM, path, "out of memory (%lu frames)", n);
+        h->n_per_frame = n;
+        for (unsigned long i = 0; i < n; i++) {
+            h->per_frame[i] = *t;
+            parse_functional_group(per->getItem(i), &h->per_frame[i]);
+        }
+    }
+    return SPS_OK;
+}
+
+sps_status decode(const sps_dcm_decode_req *r, sps_error *err)
+{
+    DcmFileFormat ff;
+    OFCondition c = ff.loadFile(r->path);
+    if (c.bad())
+        return sps_error_set(err, SPS_EFORMAT, r->path, "cannot read the file with its pixel data: %s",
+                             c.text());
+    DcmDataset *ds = ff.getDataset();
+    unsigned rows = get_us(ds, DCM_Rows, 0), cols = get_us(ds, DCM_Columns, 0);
+    unsigned ba = get_us(ds, DCM_BitsAllocated, 0);
+    if (rows != r->rows || cols != r->cols || ba != r->bits_allocated)
+        return sps_error_set(err, SPS_EFORMAT, r->path,
+                             "Rows/Columns/BitsAllocated (0028,0010/0011/0100) are %u/%u/%u, the "
+                             "header scan found %u/%u/%u",
+                             rows, cols, ba, r->rows, r->cols, r->bits_allocated);
+    DcmXfer orig(ds->getOriginalXfer());
+    c = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+    if (c.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
+        if (orig.isEncapsulated())
+            return sps_error_set(err, SPS_EUNSUPPORTED, r->path,
+                                 "cannot decode transfer syntax %s (%s): %s", orig.getXferID(),
+                                 orig.getXferName(), c.bad() ? c.text() : "no decoder");
+        return sps_error_set(err, SPS_EFORMAT, r->path, "Pixel Data (7FE0,0010) unusable: %s",
+                             c.bad() ? c.text() : "cannot convert");
+    }
+    DcmElement *el = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, el).bad() || !el)
+        return sps_error_set(err, SPS_EFORMAT, r->path, "Pixel Data (7FE0,0010) missing");
+    const size_t bytes = ba / 8;
+    const size_t frame_px = static_cast<size_t>(rows) * cols;
+    const size_t need = frame_px * bytes * r->nframes_file;
+    const void *src = nullptr;
+    if (ba == 8) {
+        Uint8 *p = nullptr;
+        c = el->getUint8Array(p);
+        src = p;
+    } else {
+        Uint16 *p = nullptr;
+        c = el->getUint16Array(p);
+        src = p;
+    }
+    if (c.bad() || !src)
+        return sps_error_set(err, SPS_EFORMAT, r->path, "Pixel Data (7FE0,0010) unreadable: %s",
+                             c.text());
+    size_t have = el->getLength();
+    if (have < need)
+        return sps_error_set(err, SPS_EFORMAT, r->path,
+                             "Pixel Data (7FE0,0010) holds %zu bytes, expected %zu (%zu frame(s) "
+                             "of %ux%u at %u bits): truncated",
+                             have, need, r->nframes_file, cols, rows, ba);
+    for (size_t w = 0; w < r->nwant; w++) {
+        const char *fsrc = static_cast<const char *>(src) + frame_px * bytes * r->frame[w];
+        sps_dcm__convert(r->dst[w], fsrc, frame_px, ba, r->bits_stored, r->high_bit, r->pixel_rep,
+                         r->slope[w], r->intercept[w]);
+    }
+    return SPS_OK;
+}
+
+sps_status dicomdir_files(std::vector<std::string> &out, const char *path, sps_error *err)
+{
+    DcmFileFormat ff;
+    OFCondition c = ff.loadFile(path);
+    if (c.bad())
+        return sps_error_set(err, SPS_EFORMAT, path, "cannot read DICOMDIR: %s", c.text());
+    DcmSequenceOfItems *seq = nullptr;
+    if (ff.getDataset()->findAndGetSequence(DCM_DirectoryRecordSequence, seq).bad() || !seq)
+        return sps_error_set(err, SPS_EFORMAT, path,
+                             "DirectoryRecordSequence (0004,1220) missing in DICOMDIR");
+    std::string dir(path);
+    size_t slash = dir.find_last_of('/');
+    dir = (slash == std::string::npos) ? std::string(".") : dir.substr(0, slash);
+    for (unsigned long i = 0; i < seq->card(); i++) {
+        DcmItem *rec = seq->getItem(i);
+        OFString comp;
+        DcmElement *el = nullptr;
+        if (rec->findAndGetElement(DCM_ReferencedFileID, el).bad() || !el)
+            continue;
+        std::string rel;
+        for (unsigned long k = 0; k < el->getVM(); k++) {
+            if (el->getOFString(comp, k).bad())
+                continue;
+            while (!comp.empty() && comp[comp.length() - 1] == ' ')
+                comp.erase(comp.length() - 1);
+            rel += "/";
+            rel += comp.c_str();
+        }
+        if (!rel.empty())
+            out.push_back(dir + rel);
+    }
+    return SPS_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+void sps_dcm__init(void) noexcept
+{
+    try {
+        std::call_once(g_init_once, init_once);
+    } catch (...) {
+        // call_once only throws on a system error; the first decode then reports the codec.
+    }
+}
+
+sps_status sps_dcm__read_header(sps_dcm_header *out, const char *path, sps_error *err) noexcept
+{
+    sps_dcm__init();
+    sps_status st = guard(err, path, [&] { return read_header(out, path, err); });
+    if (st != SPS_OK)
+        sps_dcm__header_free(out);
+    return st;
+}
+
+sps_status sps_dcm__dicomdir_files(char ***out, size_t *n, const char *path, sps_error *err) noexcept
+{
+    *out = nullptr;
+    *n = 0;
+    sps_dcm__init();
+    return guard(err, path, [&] {
+        std::vector<std::string> v;
+        sps_status st = dicomdir_files(v, path, err);
+        if (st != SPS_OK)
+            return st;
+        char **arr = static_cast<char **>(std::calloc(v.size() + 1, sizeof(char *)));
+        if (!arr)
+            throw std::bad_alloc();
+        for (size_t i = 0; i < v.size(); i++) {
+            arr[i] = sps_strdup(v[i].c_str());
+            if (!arr[i]) {
+                for (size_t k = 0; k < i; k++)
+                    std::free(arr[k]);
+                std::free(arr);
+                throw std::bad_alloc();
+            }
+        }
+        *out = arr;
+        *n = v.size();
+        return SPS_OK;
+    });
+}
+
+sps_status sps_dcm__decode(const sps_dcm_decode_req *req, sps_error *err) noexcept
+{
+    sps_dcm__init();
+    return guard(err, req->path, [&] { return decode(req, err); });
+}
+
+} // extern "C"

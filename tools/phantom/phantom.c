@@ -230,7 +230,7 @@ static double tumour_front(const ph_model *m, double u, double z, const ph_vert 
     if (fabs(z) >= tz)
         return -1e9;
     double cf = -m->canal_ry;
-    return cf + (m->epi_front - cf) * sqrt(1.0 - (z / tz) * (z / tz)) - 0.04 * u * u;
+    return cf + (m->epi_front - cf) * sqrt(1.0 - (z / tz) * (z / tz)) - 0.02 * u * u;
 }
 
 /* Canal contents of owner vertebra vi at local l (already known to be inside the canal). */
@@ -517,7 +517,7 @@ sps_status ph_model_build(ph_model *m, sps_error *err)
         double canal_front = -m->canal_ry;
         switch (m->bilsky) {
         case 1: m->epi_front = canal_front + 0.6 * (sac_front - canal_front); break; /* 1a */
-        case 2: m->epi_front = 0.5 * (sac_front + cord_front); break;               /* 1b */
+        case 2: m->epi_front = cord_front - 1.0; break;                             /* 1b: 1 mm gap */
         case 3: m->epi_front = cord_front; break;                                   /* 1c: abuts */
         case 4: m->epi_front = cord_front + 0.4 * 2.0 * m->cord_ry; break;          /* 2 */
         case 5: m->epi_front = cord_front + 0.5 * 2.0 * m->cord_ry; break;          /* 3 */

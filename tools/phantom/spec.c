@@ -265,7 +265,7 @@ static void default_values(ph_model *m)
     m->sac_off = 0.5;
     m->cord_rx = 4.5;
     m->cord_ry = 3.5;
-    m->cord_off = 0.5;
+    m->cord_off = 1.5;
 }
 
 sps_status ph_model_from_json(ph_model *m, const char *text, const char *src, long long seed_override,

@@ -444,8 +444,21 @@ sps_status ph_truth_json(const ph_model *m, char **out, sps_error *err)
             align = "subluxation_translation";
         else if (m->kyphosis_deg != 0 || m->scoliosis_deg != 0)
             align = "de_novo_deformity";
-        if (t > 0)
-            add_near(near, "translation_mm (tool default 2 mm, §5)", t, 2.0, 1.0);
+        /* §5 project convention (models/measurement.json alignment.*): translation is proposed
+         * from 2 mm, a deformity from 10 degrees. Prescribed values below or near these are
+         * still the construction truth, but a measuring tool would not propose them. */
+        char b[160];
+        if (t > 0 && t < 3.0) {
+            snprintf(b, sizeof b, "translation %.2f mm is below or within 1 mm of the 2 mm proposal threshold", t);
+            cJSON_AddItemToArray(near, cJSON_CreateString(b));
+        }
+        double ang[2] = {fabs(m->kyphosis_deg), fabs(m->scoliosis_deg)};
+        for (int k = 0; k < 2; k++)
+            if (ang[k] > 0 && ang[k] < 12.0) {
+                snprintf(b, sizeof b, "%s %.2f deg is below or within 2 deg of the 10 deg proposal threshold",
+                         k ? "scoliosis" : "kyphosis", ang[k]);
+                cJSON_AddItemToArray(near, cJSON_CreateString(b));
+            }
     }
     cJSON_AddStringToObject(sins, "alignment", align);
     /* §1.4 collapse: > 50 % -> gt50; collapse present (Genant 1, >= 20 %) up to 50 % -> lt50;

@@ -61,7 +61,7 @@ typedef struct sps_ctx {
     const cJSON *patient;   /* may be NULL */
     cJSON *input_errors;    /* array of {field, value, problem, allowed} */
     cJSON *warnings;        /* array of {field?, message, rule?} */
-    cJSON *alerts;          /* array of {code, level, message, rule, source} */
+    cJSON *alerts;          /* array of {code, level, message, rule, reference} */
     const char *wording;    /* "srs" | "igrt" */
     sps_error *err;
     sps_status model_status; /* first model problem (SPS_EFORMAT) */
@@ -100,7 +100,7 @@ typedef struct sps_input {
 void sps_ctx__invalid(sps_ctx *ctx, sps_input *in, const char *problem, const cJSON *allowed);
 /** Record a warning about an input or a rule. */
 void sps_ctx__warn(sps_ctx *ctx, const char *field, const char *message);
-/** Add an alert {code, level, message, rule, source}. Returns the alert object (borrowed). */
+/** Add an alert {code, level, message, rule, reference}. Returns the alert object (borrowed). */
 cJSON *sps_ctx__alert(sps_ctx *ctx, const char *code, const char *level, const char *message,
                       const char *rule, const char *source);
 
@@ -154,8 +154,9 @@ cJSON *sps_guidance__patient(sps_ctx *ctx, const cJSON *survival);
 cJSON *sps_guidance__lesion(sps_ctx *ctx, const cJSON *lesion, const char *prefix, const cJSON *sins,
                             const cJSON *escc, const cJSON *noms);
 
-/** Histology entry for the patient (borrowed) or NULL; sets *token. */
-const cJSON *sps_histology__entry(sps_ctx *ctx, const char **token);
+/** Histology entry for the patient (borrowed) or NULL; sets *token, and *state (may be NULL) to
+ * SPS_IN_MISSING, SPS_IN_OK or SPS_IN_INVALID (an unknown token, recorded once in input_errors). */
+const cJSON *sps_histology__entry(sps_ctx *ctx, const char **token, sps_in_state *state);
 
 /** Text rendering (text.c). Caller owns. */
 char *sps_decision__text(const cJSON *root);

@@ -5,8 +5,18 @@
 #include "core_internal.h"
 #include "spinescore/version.h"
 
-static const char *const top_keys[] = {"format", "version", "case_id", "patient", "lesions", "options", "notes"};
+static const char *const top_keys[] = {"format", "version", "case_id", "patient", "lesions", "notes"};
 static const char *const lesion_keys[] = {"level", "levels", "sins", "escc", "stability", "label", "notes", "evidence"};
+static const char *const sins_keys[] = {"location", "pain", "bone_lesion", "alignment", "collapse", "posterolateral"};
+/* every patient input read by the core (docs/formats.md); anything else is reported, not silently dropped */
+static const char *const patient_keys[] = {
+    "histology", "radiosensitivity", "myelopathy", "functional_radiculopathy", "tolerates_surgery",
+    "expected_survival_months", "kps", "ecog", "extraspinal_bone_metastases", "vertebral_body_metastases",
+    "major_organ_metastases", "visceral_metastases", "katagiri_visceral", "frankel", "albumin_g_dl", "albumin_g_l",
+    "ambulatory", "crp_mg_dl", "ldh_iu_l", "platelets_per_ul", "calcium_mg_dl", "bilirubin_mg_dl",
+    "previous_chemotherapy", "days_surgery_to_rt", "hours_embolisation_to_surgery", "tokuhashi_primary",
+    "tomita_growth", "katagiri_primary", "bone_metastases", "visceral_metastases_absent", "primary_not_lung",
+    "primary_bauer_favourable", "solitary_skeletal_metastasis", "multiple_skeletal_metastases", "notes"};
 
 static void check_keys(sps_ctx *ctx, const cJSON *obj, const char *const *keys, size_t n, const char *prefix)
 {
@@ -71,12 +81,23 @@ sps_status sps_decide(sps_decision **out, const sps_models *models, const sps_ca
         sps_ctx__invalid(&ctx, &fi, "not a spinescore case file", allowed);
         cJSON_Delete(allowed);
     }
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(c->root, "version");
+    if (ver && !(cJSON_IsNumber(ver) && ver->valuedouble == 1.0)) {
+        sps_input vi = sps_in_get(&ctx, c->root, "version", "");
+        sps_ctx__invalid(&ctx, &vi, "unsupported case format version (this software reads version 1)", NULL);
+    }
+    if (cid && !cJSON_IsString(cid)) {
+        sps_input ci = sps_in_get(&ctx, c->root, "case_id", "");
+        sps_ctx__invalid(&ctx, &ci, "expected a string", NULL);
+    }
     const cJSON *patient = cJSON_GetObjectItemCaseSensitive(c->root, "patient");
     if (patient && !cJSON_IsObject(patient)) {
         sps_input pi = sps_in_get(&ctx, c->root, "patient", "");
         sps_ctx__invalid(&ctx, &pi, "expected an object", NULL);
         patient = NULL;
     }
+    if (patient)
+        check_keys(&ctx, patient, patient_keys, sizeof patient_keys / sizeof patient_keys[0], "patient");
     ctx.patient = patient;
 
     /* Lesions. */
@@ -107,6 +128,12 @@ sps_status sps_decide(sps_decision **out, const sps_models *models, const sps_ca
                 continue;
             }
             check_keys(&ctx, lesion, lesion_keys, sizeof lesion_keys / sizeof lesion_keys[0], prefix);
+            const cJSON *sins_in = cJSON_GetObjectItemCaseSensitive(lesion, "sins");
+            if (cJSON_IsObject(sins_in)) {
+                char sp[96];
+                snprintf(sp, sizeof sp, "%s.sins", prefix);
+                check_keys(&ctx, sins_in, sins_keys, sizeof sins_keys / sizeof sins_keys[0], sp);
+            }
             const cJSON *label = cJSON_GetObjectItemCaseSensitive(lesion, "label");
             if (cJSON_IsString(label))
                 cJSON_AddStringToObject(jl, "label", label->valuestring);

@@ -106,18 +106,45 @@ cJSON *sps_escc__grade(sps_ctx *ctx, const cJSON *lesion, const char *prefix, co
             cJSON_AddBoolToObject(res, "contested", 1);
         }
     }
-    if (level && *level) {
+    /* every level of the lesion counts, not only the one SINS scored */
+    char outside[96] = "";
+    {
         const cJSON *regions = cJSON_GetObjectItemCaseSensitive(m->root, "validated_regions");
-        int validated = 0;
-        cJSON_ArrayForEach(c, regions)
+        cJSON *all = cJSON_CreateArray();
+        const cJSON *lv1 = cJSON_GetObjectItemCaseSensitive(lesion, "level");
+        if (cJSON_IsString(lv1))
+            cJSON_AddItemToArray(all, cJSON_CreateString(lv1->valuestring));
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(lesion, "levels"))
+            if (cJSON_IsString(l)) cJSON_AddItemToArray(all, cJSON_CreateString(l->valuestring));
+        if (level && *level && cJSON_GetArraySize(all) == 0)
+            cJSON_AddItemToArray(all, cJSON_CreateString(level));
+        cJSON_ArrayForEach(l, all)
         {
-            if (cJSON_IsString(c) && c->valuestring[0] == level[0])
-                validated = 1;
+            char norm[16];
+            if (!sps_level__normalise(l->valuestring, norm, sizeof norm))
+                continue;
+            if (strncmp(norm, "OCC", 3) == 0)
+                strcpy(norm, "C0");
+            int validated = 0;
+            cJSON_ArrayForEach(c, regions)
+            {
+                if (cJSON_IsString(c) && c->valuestring[0] == norm[0])
+                    validated = 1;
+            }
+            if (!validated && strlen(outside) + strlen(norm) + 2 < sizeof outside && !strstr(outside, norm)) {
+                if (outside[0])
+                    strcat(outside, ", ");
+                strcat(outside, norm);
+            }
         }
-        if (!validated) {
+        cJSON_Delete(all);
+    }
+    {
+        if (outside[0]) {
             const cJSON *note = cJSON_GetObjectItemCaseSensitive(m->root, "not_validated_note");
             char msg[512];
-            snprintf(msg, sizeof msg, "ESCC graded at %s: %s", level,
+            snprintf(msg, sizeof msg, "ESCC graded at %s: %s", outside,
                      cJSON_IsString(note) ? note->valuestring : "outside the validated regions");
             sps_ctx__warn(ctx, in.path, msg);
             sps_result_explain(res, "%s", msg);

@@ -109,7 +109,7 @@ cJSON *sps_guidance__patient(sps_ctx *ctx, const cJSON *survival)
     /* Embolisation for hypervascular histologies. */
     const cJSON *emb = sps_m_obj(ctx, m, m->root, "embolisation");
     const char *htok = NULL;
-    const cJSON *h = sps_histology__entry(ctx, &htok);
+    const cJSON *h = sps_histology__entry(ctx, &htok, NULL);
     if (emb && h) {
         cJSON *e = cJSON_AddObjectToObject(g, "embolisation");
         int hv = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "hypervascular"));
@@ -209,7 +209,12 @@ cJSON *sps_guidance__lesion(sps_ctx *ctx, const cJSON *lesion, const char *prefi
         cJSON_AddStringToObject(e, "rule", "guidance.srs_escc");
         cJSON_AddStringToObject(e, "reference", jstr(srs, "source"));
         char msg[512];
-        if (rank < 0) {
+        if (rank < 0 && strcmp(grade->valuestring, "1") == 0 && max_rank >= 3) {
+            /* every sub-grade of a bare 1 (1a-1c) is within the SRS limit */
+            snprintf(msg, sizeof msg, "ESCC 1 (sub-grade not given): every sub-grade 1a-1c is <= %s, so SRS is possible by ESCC (still needs a 2-3 mm tumour-cord margin).",
+                     jstr(srs, "max_grade"));
+            cJSON_AddStringToObject(e, "result", "srs_possible");
+        } else if (rank < 0) {
             snprintf(msg, sizeof msg, "ESCC %s: sub-grade unknown, the SRS margin (ESCC <= %s) cannot be checked. %s",
                      grade->valuestring, jstr(srs, "max_grade"), jstr(srs, "text"));
             cJSON_AddStringToObject(e, "result", "unknown");
@@ -245,8 +250,10 @@ cJSON *sps_guidance__lesion(sps_ctx *ctx, const cJSON *lesion, const char *prefi
         cJSON_AddStringToObject(e, "reference", jstr(fx, "source"));
         cJSON_AddItemToArray(out, e);
         if (decision_has(noms, "srs")) {
-            char am[300];
-            snprintf(am, sizeof am, "%s: vertebral compression fracture risk after SRS with SINS %d.", where, tot->valueint);
+            char am[400];
+            snprintf(am, sizeof am, "%s: vertebral compression fracture risk after SRS with SINS %d%s.", where, tot->valueint,
+                     decision_has(noms, "stabilization") ? " (stabilisation before SRS is part of the NOMS decision)"
+                                                         : "; consider stabilisation before SRS");
             sps_ctx__alert(ctx, "fracture_after_srs", "warning", am, "guidance.fracture_after_srs", jstr(fx, "source"));
         }
         const cJSON *sw = cJSON_GetObjectItemCaseSensitive(m->root, "sins_wording");

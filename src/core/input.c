@@ -145,6 +145,20 @@ sps_input sps_in_get(sps_ctx *ctx, const cJSON *parent, const char *key, const c
         return in; /* missing */
     if (cJSON_IsObject(v)) {
         in.wrapper = v;
+        static const char *const wkeys[] = {"value", "source", "evidence", "reason", "measured_value", "original_value", "note"};
+        const cJSON *k;
+        cJSON_ArrayForEach(k, v)
+        {
+            int known = 0;
+            for (size_t i = 0; i < sizeof wkeys / sizeof wkeys[0]; i++)
+                known |= strcmp(k->string, wkeys[i]) == 0;
+            if (!known) {
+                char f[240], msg[300];
+                snprintf(f, sizeof f, "%s.%s", in.path, k->string);
+                snprintf(msg, sizeof msg, "unknown member \"%s\" ignored (value, source, evidence, reason, measured_value, original_value, note)", k->string);
+                sps_ctx__warn(ctx, f, msg);
+            }
+        }
         const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
         const cJSON *src = cJSON_GetObjectItemCaseSensitive(v, "source");
         if (src) {
@@ -194,11 +208,13 @@ sps_input sps_in_get(sps_ctx *ctx, const cJSON *parent, const char *key, const c
 
 void sps_in_provenance(const sps_input *in, cJSON *dst)
 {
-    cJSON_AddStringToObject(dst, "source", in->source);
     cJSON_AddStringToObject(dst, "field", in->path);
+    if (in->state == SPS_IN_MISSING && !in->wrapper)
+        return; /* nothing was given: no source to claim */
+    cJSON_AddStringToObject(dst, "source", in->source);
     if (!in->wrapper)
         return;
-    static const char *const keep[] = {"evidence", "reason", "measured_value", "original_value"};
+    static const char *const keep[] = {"evidence", "reason", "measured_value", "original_value", "note"};
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(in->wrapper, keep[i]);
         if (e)

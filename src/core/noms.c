@@ -4,14 +4,19 @@
 
 #include "core_internal.h"
 
-const cJSON *sps_histology__entry(sps_ctx *ctx, const char **token)
+const cJSON *sps_histology__entry(sps_ctx *ctx, const char **token, sps_in_state *state)
 {
     *token = NULL;
+    sps_in_state dummy;
+    if (!state)
+        state = &dummy;
+    *state = SPS_IN_MISSING;
     const sps_model *m = sps_ctx__model(ctx, "histology");
     if (!m)
         return NULL;
     const cJSON *table = sps_m_obj(ctx, m, m->root, "histologies");
     sps_input in = sps_in_get(ctx, ctx->patient, "histology", "patient");
+    *state = in.state;
     if (in.state != SPS_IN_OK || !table)
         return NULL;
     const cJSON *e = cJSON_IsString(in.value) ? cJSON_GetObjectItemCaseSensitive(table, in.value->valuestring) : NULL;
@@ -21,6 +26,7 @@ const cJSON *sps_histology__entry(sps_ctx *ctx, const char **token)
         cJSON_ArrayForEach(h, table) cJSON_AddItemToArray(allowed, cJSON_CreateString(h->string));
         sps_ctx__invalid(ctx, &in, "unknown histology token (use \"other\" and enter the classes explicitly)", allowed);
         cJSON_Delete(allowed);
+        *state = SPS_IN_INVALID;
         return NULL;
     }
     *token = in.value->valuestring;
@@ -83,7 +89,8 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
         n = escc_class;
         cJSON_AddStringToObject(jn, "value", n);
         cJSON_AddStringToObject(jn, "escc_grade", cJSON_GetObjectItemCaseSensitive(escc, "grade")->valuestring);
-        cJSON_AddStringToObject(jn, "rule", "escc.high_grade_from");
+        const cJSON *erule = cJSON_GetObjectItemCaseSensitive(escc, "rule");
+        cJSON_AddStringToObject(jn, "rule", cJSON_IsString(erule) ? erule->valuestring : "escc.high_grade_from");
     } else {
         cJSON_AddStringToObject(jn, "value", "unknown");
         const char *st = escc ? sps_result_status(escc) : "not_computable";
@@ -132,6 +139,7 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
         if (!ok) {
             sps_ctx__invalid(ctx, &rs, "not an allowed radiosensitivity class", toks);
             sps_result_invalid(res, rs.path);
+            cJSON_AddStringToObject(jo, "value", "invalid");
         } else {
             o = rs.value->valuestring;
             cJSON_AddStringToObject(jo, "value", o);
@@ -142,10 +150,11 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
         }
     } else if (rs.state == SPS_IN_INVALID) {
         sps_result_invalid(res, rs.path);
+        cJSON_AddStringToObject(jo, "value", "invalid");
     } else {
         const char *htok = NULL;
-        const cJSON *h = sps_histology__entry(ctx, &htok);
-        sps_input hin = sps_in_get(ctx, ctx->patient, "histology", "patient");
+        sps_in_state hstate;
+        const cJSON *h = sps_histology__entry(ctx, &htok, &hstate);
         if (h) {
             const cJSON *cls = cJSON_GetObjectItemCaseSensitive(h, "radiosensitivity");
             if (cJSON_IsString(cls)) {
@@ -162,8 +171,9 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
                 sps_result_explain(res, "%s.", msg);
                 sps_result_missing(res, "patient.radiosensitivity");
             }
-        } else if (hin.state == SPS_IN_INVALID) {
-            sps_result_invalid(res, hin.path);
+        } else if (hstate == SPS_IN_INVALID) {
+            cJSON_AddStringToObject(jo, "value", "invalid");
+            sps_result_invalid(res, "patient.histology");
         } else {
             cJSON_AddStringToObject(jo, "value", "unknown");
             sps_result_missing(res, "patient.histology");
@@ -190,9 +200,11 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
             sps_ctx__invalid(ctx, &stab, "not an allowed stability entry", allowed);
             cJSON_Delete(allowed);
             sps_result_invalid(res, stab.path);
+            cJSON_AddStringToObject(jm, "value", "invalid");
         }
     } else if (stab.state == SPS_IN_INVALID) {
         sps_result_invalid(res, stab.path);
+        cJSON_AddStringToObject(jm, "value", "invalid");
     } else {
         const cJSON *tot = sins ? cJSON_GetObjectItemCaseSensitive(sins, "total") : NULL;
         if (cJSON_IsNumber(tot)) {
@@ -265,7 +277,10 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
     const char *status = sps_result_finish(res);
     if (strcmp(status, "ok") == 0 && (low_myel || o_gap || nposs == 0)) {
         sps_result_set_status(res, "no_matching_row");
-        add_gap(ctx, m, res, low_myel ? "low_escc_with_myelopathy" : "intermediate_radiosensitivity");
+        if (low_myel || o_gap)
+            add_gap(ctx, m, res, low_myel ? "low_escc_with_myelopathy" : "intermediate_radiosensitivity");
+        else
+            sps_result_explain(res, "No row of models/noms.json matches N %s, O %s, M %s.", n, o, mm);
         cJSON_Delete(possible);
     } else if (strcmp(status, "ok") == 0 && nposs == 1) {
         cJSON_Delete(possible);

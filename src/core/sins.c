@@ -5,19 +5,37 @@
 
 #include "core_internal.h"
 
+/* Accepts "T12", "t12", "T 12", "T-12" and "occiput": letters, at most one space or hyphen, then
+ * digits. Anything else ("T1-2", "T 1 2", "T12a") is refused, never read as another level. */
 int sps_level__normalise(const char *label, char *out, size_t out_size)
 {
-    size_t j = 0;
-    for (size_t i = 0; label[i]; i++) {
-        unsigned char ch = (unsigned char)label[i];
-        if (isspace(ch) || ch == '-')
-            continue;
+    size_t i = 0, j = 0;
+    while (isspace((unsigned char)label[i]))
+        i++;
+    size_t letters = 0;
+    while (isalpha((unsigned char)label[i])) {
         if (j + 1 >= out_size)
             return 0;
-        out[j++] = (char)toupper(ch);
+        out[j++] = (char)toupper((unsigned char)label[i++]);
+        letters++;
     }
+    if (!letters)
+        return 0;
+    if (label[i] == ' ' || label[i] == '-')
+        i++;
+    size_t digits = 0;
+    while (isdigit((unsigned char)label[i])) {
+        if (j + 1 >= out_size)
+            return 0;
+        out[j++] = label[i++];
+        digits++;
+    }
+    while (isspace((unsigned char)label[i]))
+        i++;
+    if (label[i] != '\0' || (digits == 0 && letters == 1))
+        return 0;
     out[j] = '\0';
-    return j > 0;
+    return 1;
 }
 
 /* Location class and points of one level label; NULL (and input marked invalid) if not a level. */
@@ -118,22 +136,31 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
         const cJSON *levels = cJSON_GetObjectItemCaseSensitive(lesion, "levels");
         cJSON *comp = cJSON_CreateObject();
         cJSON *scored = NULL;
-        if (lv.state == SPS_IN_MISSING && cJSON_IsArray(levels) && cJSON_GetArraySize(levels) > 0) {
-            /* multi-level lesion: score each level, keep the highest (project convention) */
+        if (lv.state != SPS_IN_INVALID && cJSON_IsArray(levels) && cJSON_GetArraySize(levels) > 0) {
+            /* multi-level lesion: score each level (and "level" too, when both are given), keep
+             * the highest (project convention, clinical-reference.md section 1.2) */
             scored = cJSON_AddArrayToObject(comp, "levels_scored");
             int idx = 0, best = -1;
             const cJSON *l;
             char best_level[16] = "";
             const cJSON *best_cls = NULL;
             int all_ok = 1;
-            cJSON_ArrayForEach(l, levels)
+            cJSON *all = cJSON_Duplicate(levels, 1);
+            if (lv.state == SPS_IN_OK)
+                cJSON_AddItemToArray(all, cJSON_Duplicate(lv.value, 1));
+            int nlev = cJSON_GetArraySize(levels);
+            cJSON_ArrayForEach(l, all)
             {
                 sps_input li;
                 memset(&li, 0, sizeof li);
                 li.state = SPS_IN_OK;
                 li.value = l;
                 li.source = "entered";
-                snprintf(li.path, sizeof li.path, "%s.levels[%d]", prefix, idx++);
+                if (idx < nlev)
+                    snprintf(li.path, sizeof li.path, "%s.levels[%d]", prefix, idx);
+                else
+                    snprintf(li.path, sizeof li.path, "%s.level", prefix);
+                idx++;
                 if (!cJSON_IsString(l)) {
                     sps_ctx__invalid(ctx, &li, "expected a level label such as \"T12\"", NULL);
                     sps_result_invalid(res, li.path);
@@ -159,6 +186,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
                     sps_strlcpy(best_level, norm, sizeof best_level);
                 }
             }
+            cJSON_Delete(all);
             if (all_ok && best_cls) {
                 loc_points = best;
                 loc_ok = 1;
@@ -253,6 +281,9 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
         sps_input in = sps_in_get(ctx, sins_in, names[i], sprefix);
         cJSON *comp = cJSON_CreateObject();
         int pts = 0;
+        if (strcmp(names[i], "pain") == 0 && in.state == SPS_IN_OK &&
+            (strcmp(in.source, "measured") == 0 || strcmp(in.source, "semi_automatic") == 0))
+            sps_ctx__invalid(ctx, &in, "pain is a clinical input only (clinical-reference.md section 1.4): source must be entered or overridden", NULL);
         const cJSON *opt = sps_in_choice(ctx, &in, options, 1, &pts);
         if (opt) {
             cJSON_AddStringToObject(comp, "value", cJSON_GetObjectItemCaseSensitive(opt, "token")->valuestring);
@@ -280,9 +311,6 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             snprintf(rule, sizeof rule, "sins.components.%s", names[i]);
         cJSON_AddStringToObject(comp, "rule", rule);
         sps_in_provenance(&in, comp);
-        if (strcmp(names[i], "pain") == 0 && strcmp(in.source, "entered") != 0 &&
-            strcmp(in.source, "overridden") != 0 && in.state == SPS_IN_OK)
-            sps_ctx__warn(ctx, in.path, "pain is a clinical input only; an image-derived source was given");
         cJSON_AddItemToObject(comps, names[i], comp);
     }
 

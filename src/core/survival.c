@@ -28,8 +28,9 @@ static const cJSON *field_spec(sps_ctx *ctx, const char *name)
     return cJSON_IsObject(f) ? f : NULL;
 }
 
-/* Number input with unit alternative (albumin_g_l -> albumin_g_dl). Returns 1 if a value was read. */
-static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *out)
+/* Number input with unit alternative (albumin_g_l -> albumin_g_dl). Returns 1 if a value was read.
+ * When item is given, a conversion is recorded in it ("unit", "converted_from"). */
+static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *out, cJSON *item)
 {
     const cJSON *spec = field_spec(ctx, name);
     if (!spec)
@@ -37,6 +38,20 @@ static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *ou
     double lo = cJSON_GetObjectItemCaseSensitive(spec, "min")->valuedouble;
     double hi = cJSON_GetObjectItemCaseSensitive(spec, "max")->valuedouble;
     *in = sps_in_get(ctx, ctx->patient, name, "patient");
+    const cJSON *alt0 = cJSON_GetObjectItemCaseSensitive(spec, "alternative");
+    if (in->state == SPS_IN_OK && cJSON_IsObject(alt0) && cJSON_IsNumber(in->value)) {
+        const char *an = cJSON_GetObjectItemCaseSensitive(alt0, "field")->valuestring;
+        sps_input ai = sps_in_get(ctx, ctx->patient, an, "patient");
+        double factor = cJSON_GetObjectItemCaseSensitive(alt0, "factor")->valuedouble;
+        if (ai.state == SPS_IN_OK && cJSON_IsNumber(ai.value) &&
+            fabs(ai.value->valuedouble * factor - in->value->valuedouble) > 0.051) {
+            char problem[256];
+            snprintf(problem, sizeof problem, "given in both units and they disagree (%s = %g converts to %g)", ai.path,
+                     ai.value->valuedouble, ai.value->valuedouble * factor);
+            sps_ctx__invalid(ctx, in, problem, NULL);
+            return 0;
+        }
+    }
     if (in->state == SPS_IN_MISSING) {
         const cJSON *alt = cJSON_GetObjectItemCaseSensitive(spec, "alternative");
         if (cJSON_IsObject(alt)) {
@@ -47,7 +62,20 @@ static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *ou
                 sps_in_number(ctx, &ai, cJSON_GetObjectItemCaseSensitive(alt, "min")->valuedouble,
                               cJSON_GetObjectItemCaseSensitive(alt, "max")->valuedouble, &v)) {
                 *in = ai;
-                *out = v * cJSON_GetObjectItemCaseSensitive(alt, "factor")->valuedouble;
+                double factor = cJSON_GetObjectItemCaseSensitive(alt, "factor")->valuedouble;
+                *out = v * factor;
+                if (item) {
+                    const cJSON *u = cJSON_GetObjectItemCaseSensitive(spec, "unit");
+                    const cJSON *au = cJSON_GetObjectItemCaseSensitive(alt, "unit");
+                    cJSON *cf = cJSON_AddObjectToObject(item, "converted_from");
+                    cJSON_AddStringToObject(cf, "field", ai.path);
+                    cJSON_AddNumberToObject(cf, "value", v);
+                    if (cJSON_IsString(au))
+                        cJSON_AddStringToObject(cf, "unit", au->valuestring);
+                    cJSON_AddNumberToObject(cf, "factor", factor);
+                    if (cJSON_IsString(u))
+                        cJSON_AddStringToObject(cf, "to_unit", u->valuestring);
+                }
                 return 1;
             }
             if (ai.state == SPS_IN_INVALID) {
@@ -96,11 +124,36 @@ static int skeletal_solitary(sps_ctx *ctx, cJSON *item, cJSON *res)
             sps_result_invalid(res, vin.path);
         return -2;
     }
-    cJSON_AddStringToObject(item, "derived_from", "patient.extraspinal_bone_metastases + patient.vertebral_body_metastases");
+    int from_counts = -1;
     if ((have_v && v >= 2) || (have_e && e >= 1))
-        return 0;
-    if (have_e && have_v)
-        return (e + v == 1) ? 1 : 0;
+        from_counts = 0;
+    else if (have_e && have_v)
+        from_counts = (e + v == 1) ? 1 : 0;
+    /* an explicit Tomita-style entry must agree with the counts; alone, it decides */
+    sps_input bin = sps_in_get(ctx, ctx->patient, "bone_metastases", "patient");
+    int explicit_v = -1;
+    if (bin.state == SPS_IN_OK && cJSON_IsString(bin.value)) {
+        if (strcmp(bin.value->valuestring, "solitary") == 0)
+            explicit_v = 1;
+        else if (strcmp(bin.value->valuestring, "multiple") == 0)
+            explicit_v = 0;
+    }
+    if (explicit_v >= 0 && from_counts >= 0 && explicit_v != from_counts) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "contradicts the metastasis counts (extraspinal %s, vertebral %s), which give \"%s\"",
+                 have_e ? "given" : "missing", have_v ? "given" : "missing", from_counts ? "solitary" : "multiple");
+        sps_ctx__invalid(ctx, &bin, msg, NULL);
+        sps_result_invalid(res, bin.path);
+        return -2;
+    }
+    if (from_counts >= 0) {
+        cJSON_AddStringToObject(item, "derived_from", "patient.extraspinal_bone_metastases + patient.vertebral_body_metastases");
+        return from_counts;
+    }
+    if (explicit_v >= 0) {
+        cJSON_AddStringToObject(item, "derived_from", "patient.bone_metastases");
+        return explicit_v;
+    }
     if (!have_e)
         sps_result_missing(res, ein.path);
     if (!have_v)
@@ -146,18 +199,18 @@ static int derive(sps_ctx *ctx, const char *how, cJSON *item, cJSON *res, const 
     }
     if (strcmp(how, "primary_not_lung") == 0 || strcmp(how, "primary_bauer_favourable") == 0) {
         const char *htok = NULL;
-        const cJSON *h = sps_histology__entry(ctx, &htok);
+        sps_in_state hstate;
+        const cJSON *h = sps_histology__entry(ctx, &htok, &hstate);
         const char *key = strcmp(how, "primary_not_lung") == 0 ? "bauer_lung" : "bauer_favourable";
         char from[160];
         snprintf(from, sizeof from, "patient.histology via models/histology.json %s", key);
         cJSON_AddStringToObject(item, "derived_from", from);
-        sps_input hin = sps_in_get(ctx, ctx->patient, "histology", "patient");
         if (!h) {
-            if (hin.state == SPS_IN_INVALID)
-                sps_result_invalid(res, hin.path);
+            if (hstate == SPS_IN_INVALID)
+                sps_result_invalid(res, "patient.histology");
             else
-                sps_result_missing(res, hin.path);
-            return hin.state == SPS_IN_INVALID ? -1 : 0;
+                sps_result_missing(res, "patient.histology");
+            return hstate == SPS_IN_INVALID ? -1 : 0;
         }
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
         if (!cJSON_IsBool(v)) {
@@ -222,6 +275,20 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
         range_of_points(opts, "points", &out->lo, &out->hi);
         sps_input in = sps_in_get(ctx, ctx->patient, iname, "patient");
         int pts = 0;
+        const cJSON *dv0 = cJSON_GetObjectItemCaseSensitive(def, "derive");
+        if (in.state == SPS_IN_OK && cJSON_IsString(dv0) && strcmp(dv0->valuestring, "skeletal_solitary_or_multiple") == 0 &&
+            cJSON_IsString(in.value)) {
+            /* explicit entry and counts both given: they must agree */
+            const char *tok0 = NULL;
+            int b0 = 0;
+            cJSON *scratch = cJSON_CreateObject();
+            int r0 = derive(ctx, dv0->valuestring, scratch, res, &tok0, &b0);
+            cJSON_Delete(scratch);
+            if (r0 < 0) {
+                out->invalid = 1;
+                return;
+            }
+        }
         if (in.state == SPS_IN_OK) {
             const cJSON *o = sps_in_choice(ctx, &in, opts, 0, &pts);
             if (o) {
@@ -242,16 +309,16 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
         const char *tok = NULL;
         if (cJSON_IsString(fh)) {
             const char *htok = NULL;
-            const cJSON *h = sps_histology__entry(ctx, &htok);
-            sps_input hin = sps_in_get(ctx, ctx->patient, "histology", "patient");
+            sps_in_state hstate;
+            const cJSON *h = sps_histology__entry(ctx, &htok, &hstate);
             const cJSON *cls = h ? cJSON_GetObjectItemCaseSensitive(h, fh->valuestring) : NULL;
             if (cJSON_IsString(cls)) {
                 tok = cls->valuestring;
                 char from[200];
                 snprintf(from, sizeof from, "patient.histology \"%s\" via models/histology.json %s", htok, fh->valuestring);
                 cJSON_AddStringToObject(item, "derived_from", from);
-            } else if (hin.state == SPS_IN_INVALID) {
-                sps_result_invalid(res, hin.path);
+            } else if (hstate == SPS_IN_INVALID) {
+                sps_result_invalid(res, "patient.histology");
                 out->invalid = 1;
                 return;
             } else {
@@ -373,7 +440,7 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
         out->hi = (int)fmax(tp, fp);
         sps_input in;
         double v = 0;
-        if (read_number(ctx, iname, &in, &v)) {
+        if (read_number(ctx, iname, &in, &v, item)) {
             set_points(item, out, v >= cut ? (int)tp : (int)fp, NULL);
             cJSON_AddNumberToObject(item, "value", v);
             sps_in_provenance(&in, item);
@@ -442,7 +509,7 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
                 continue;
             sps_input in;
             double v = 0;
-            if (read_number(ctx, tin, &in, &v)) {
+            if (read_number(ctx, tin, &in, &v, item)) {
                 const cJSON *al = cJSON_GetObjectItemCaseSensitive(t, "at_least");
                 const cJSON *be = cJSON_GetObjectItemCaseSensitive(t, "below");
                 int abnormal = (cJSON_IsNumber(al) && v >= al->valuedouble) || (cJSON_IsNumber(be) && v < be->valuedouble);

@@ -37,13 +37,16 @@ def ci(ch):
 
 
 def level_pattern(sins):
-    # sps_level__normalise(): whitespace and '-' are dropped anywhere, letters upper-cased, then
-    # models/sins.json level_aliases apply. Mirror that: [\s-]* between every character.
-    labels = sorted(set(sins["location"]["levels"]) | set(sins["location"].get("level_aliases", {})),
-                    key=lambda s: (-len(s), s))
-    sep = r"[\s-]*"
-    alts = [sep.join(ci(c) for c in lab) for lab in labels]
-    return "^" + sep + "(?:" + "|".join(alts) + ")" + sep + "$"
+    # sps_level__normalise(): optional surrounding blanks, letters (any case), at most one space or
+    # '-' between the letters and the number ("T-12", "t 12"); then models/sins.json level_aliases
+    # apply. "T1-2" or "T 1 2" are refused, never read as T12.
+    alts = []
+    for lab in sorted(set(sins["location"]["levels"]) | set(sins["location"].get("level_aliases", {})),
+                      key=lambda s: (-len(s), s)):
+        m = re.match(r"^([A-Za-z]+)([0-9]*)$", lab)
+        letters, digits = m.group(1), m.group(2)
+        alts.append("".join(ci(c) for c in letters) + (r"[ -]?" + digits if digits else ""))
+    return r"^\s*(?:" + "|".join(alts) + r")\s*$"
 
 
 def input_of(bare, description):
@@ -213,6 +216,7 @@ def build(models_dir):
                     "reason": {"type": "string", "description": "Why the value was overridden; required (non-empty) when source is overridden."},
                     "measured_value": {"description": "The value a measurement proposed (copied unchanged)."},
                     "original_value": {"description": "The value before an override (copied unchanged)."},
+                    "note": {"type": "string", "description": "Free-text note (copied unchanged)."},
                 },
                 "if": {"properties": {"source": {"const": "overridden"}}, "required": ["source"]},
                 "then": {"required": ["reason"], "properties": {"reason": {"minLength": 1}}},

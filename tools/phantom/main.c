@@ -21,13 +21,32 @@ static void usage(FILE *f)
             "  The spec format is described in docs/phantoms.md.\n");
 }
 
-static int make_dir(const char *path)
+static int make_one(const char *path)
 {
     if (mkdir(path, 0777) == 0 || errno == EEXIST) {
         struct stat st;
         return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
     }
     return -1;
+}
+
+/* mkdir -p */
+static int make_dir(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] == '/') {
+            buf[i] = '\0';
+            if (make_one(buf) != 0)
+                return -1;
+            buf[i] = '/';
+        }
+    }
+    return make_one(buf);
 }
 
 /* Count (and with remove_them delete) earlier phantom files in dir. */

@@ -404,8 +404,8 @@ sps_status ph_truth_json(const ph_model *m, char **out, sps_error *err)
         cJSON *g = cJSON_AddObjectToObject(ep, "midline_mm_from_canal_center");
         add_num(g, "canal_front", -m->canal_ry);
         add_num(g, "tumour_front", front);
-        add_num(g, "sac_front", sac_front);
-        add_num(g, "cord_front", cord_front);
+        add_num(g, "sac_front_undeformed", sac_front);
+        add_num(g, "cord_front_uncompressed", cord_front);
         cJSON_AddBoolToObject(ep, "epidural_tumour_present", m->bilsky > 0);
         cJSON_AddBoolToObject(ep, "tumour_touches_sac", m->bilsky > 0 && front >= sac_front);
         cJSON_AddBoolToObject(ep, "tumour_touches_cord", m->bilsky > 0 && cs > 0 && front >= cord_front);

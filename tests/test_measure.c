@@ -139,9 +139,10 @@ static sps_alignment_input segment(double dy, double kyph_deg)
     sps_alignment_input in;
     memset(&in, 0, sizeof in);
     double t = tan(kyph_deg / 57.29577951308232);
-    double up[3] = {0, 0 - dy, 5}, lp[3] = {0, 0, 0}, la[3] = {0, -30, 0};
+    double up[3] = {0, 0 - dy, 5}, lp[3] = {0, 0, 0}, la[3] = {0, -30, 0}, lpi[3] = {0, 0, -25};
     memcpy(in.upper_post_inf, up, sizeof up);
     memcpy(in.lower_post_sup, lp, sizeof lp);
+    memcpy(in.lower_post_inf, lpi, sizeof lpi);
     memcpy(in.lower_ant_sup, la, sizeof la);
     /* upper endplate tilted down anteriorly by kyph_deg (kyphosis), lower endplate flat */
     double uep[3] = {0, 0, 40}, uea[3] = {0, -30, 40 - 30 * t}, lep[3] = {0, 0, -25}, lea[3] = {0, -30, -25};
@@ -162,6 +163,11 @@ static void test_measure__alignment_translation_and_segmental_angle(void **state
     sps_assert_near(a.translation_mm, 3.0, 1e-9);
     sps_assert_near(a.translation_pct, 10.0, 1e-9);
     assert_string_equal(a.sins_token, "subluxation_translation");
+    /* a collapsed (tilted) lower endplate must not turn disc height into translation */
+    in = segment(0.0, 0);
+    in.lower_ant_sup[2] = -14.0;
+    assert_int_equal(sps_measure_alignment(&a, models, &in, &err), SPS_OK);
+    sps_assert_near(a.translation_mm, 0.0, 1e-9);
     in = segment(1.0, 12.0);
     assert_int_equal(sps_measure_alignment(&a, models, &in, &err), SPS_OK);
     sps_assert_near(a.kyphosis_deg, 12.0, 1e-9);

@@ -81,9 +81,9 @@ SPS_API sps_status sps_measure_lesion_density(sps_lesion_density *out, const sps
 
 /** Sagittal (and optional coronal) alignment of one motion segment. */
 typedef struct sps_alignment_input {
-    /** posterior-inferior corner of the upper vertebra and the lower vertebra's superior endplate
-     *  (posterior-superior and anterior-superior corners), LPS mm, mid-sagittal */
-    double upper_post_inf[3], lower_post_sup[3], lower_ant_sup[3];
+    /** posterior-inferior corner of the upper vertebra; the lower vertebra's posterior wall
+     *  (posterior-superior and posterior-inferior corners) and anterior-superior corner; LPS mm */
+    double upper_post_inf[3], lower_post_sup[3], lower_post_inf[3], lower_ant_sup[3];
     /** endplate lines for the segmental angle: superior endplate of the vertebra above (post, ant)
      *  and inferior endplate of the vertebra below (post, ant) */
     double upper_end_post[3], upper_end_ant[3], lower_end_post[3], lower_end_ant[3];
@@ -93,8 +93,10 @@ typedef struct sps_alignment_input {
 } sps_alignment_input;
 
 typedef struct sps_alignment {
-    double translation_mm;       /**< along the lower endplate line (White & Panjabi construction) */
-    double translation_pct;      /**< of the lower body's AP depth */
+    double translation_mm;       /**< AP offset of the upper posterior-inferior corner from the lower
+                                      posterior wall, perpendicular to that wall (White & Panjabi
+                                      construction with the endplate taken perpendicular to the wall) */
+    double translation_pct;      /**< of the lower body's AP depth (superior endplate length) */
     double kyphosis_deg;         /**< sagittal segmental angle (Cobb of the two endplates), >= 0 */
     double coronal_deg;          /**< coronal segmental angle; NaN if not given */
     char sins_token[32];         /**< "subluxation_translation" | "de_novo_deformity" | "normal" */
@@ -141,6 +143,50 @@ typedef struct sps_escc_finding {
 
 SPS_API sps_status sps_measure_escc(sps_escc_finding *out, const sps_models *models,
                                     const sps_escc_input *in, sps_error *err);
+
+/* ---- annotations: landmarks and regions placed by a reader (docs/formats.md) --------------- */
+
+/** Parsed annotations (spinescore JSON or 3D Slicer markups). Opaque; free with sps_annotations_free(). */
+typedef struct sps_annotations sps_annotations;
+
+/**
+ * Converts a pixel reference to LPS (mm). Supplied by the caller that knows the series geometry
+ * (the DICOM front end); return 0 on success, non-zero if the reference is unknown.
+ * @param sop_uid  SOPInstanceUID or NULL; @param instance InstanceNumber or -1; frame is 1-based.
+ */
+typedef int (*sps_pixel_resolver)(void *ctx, const char *series_uid, const char *sop_uid, int instance,
+                                  int frame, double column, double row, double lps_out[3]);
+
+/**
+ * Parse a spinescore annotation file (format "spinescore-annotations") or a 3D Slicer markups
+ * file (.mrk.json: point lists, lines, angles, closed curves; LPS or RAS). Labels are checked
+ * against the level vocabulary of models/sins.json and the roles of docs/formats.md; an unknown
+ * label, a level that does not exist, a duplicate point or an incomplete set names the item.
+ * @param resolver  converts pixel references; NULL refuses them (with the item named).
+ * @param[out] out  caller owns; free with sps_annotations_free(). NULL on failure.
+ * @return SPS_OK, SPS_EFORMAT (malformed JSON: origin:line:column), SPS_EINVALID (an item).
+ */
+SPS_API sps_status sps_annotations_parse(sps_annotations **out, const sps_models *models,
+                                         const char *json, size_t len, const char *origin,
+                                         sps_pixel_resolver resolver, void *resolver_ctx,
+                                         sps_error *err);
+
+SPS_API void sps_annotations_free(sps_annotations *a);
+
+/** Number of points parsed, and whether all six morphometry points of @p level are present. */
+SPS_API size_t sps_annotations_point_count(const sps_annotations *a);
+SPS_API int sps_annotations_has_morpho6(const sps_annotations *a, const char *level, sps_morpho6 *out);
+
+/**
+ * Derive every measurement the annotations allow for the lesion at @p level and write them as
+ * JSON (caller owns; free with sps_free): {"level", "measurements": {collapse, alignment,
+ * posterolateral, escc}, "lesion": {...a case lesion with measured SINS components and ESCC...},
+ * "not_measured": [{"component", "why"}]}. The lesion object feeds `spinescore decide`.
+ * @return SPS_OK, SPS_EINVALID (level not annotated or geometry degenerate; named), SPS_EFORMAT.
+ */
+SPS_API sps_status sps_measure_lesion_json(char **json_out, const sps_models *models,
+                                           const sps_annotations *a, const char *level,
+                                           sps_error *err);
 
 SPS_END_DECL
 

@@ -283,13 +283,27 @@ sps_status sps_measure_alignment(sps_alignment *out, const sps_models *models,
     double tmin, dmin;
     if (!s || !num(s, "translation_min_mm", &tmin, err) || !num(s, "deformity_min_deg", &dmin, err))
         return err ? err->code : SPS_EFORMAT;
-    double e[3], w[3];
+    /* The White & Panjabi construction measures along the lower superior endplate. A collapsed
+     * (tilted) endplate would turn disc height into false translation, so the AP axis is taken
+     * perpendicular to the lower posterior wall, in the plane of wall and endplate; for an intact
+     * vertebra (endplate perpendicular to the wall) both are the same. */
+    double e[3], w[3], d[3];
     sub(e, in->lower_ant_sup, in->lower_post_sup);
-    double depth = norm(e);
-    if (!(depth > 0) || !finite3(in->upper_post_inf))
-        return sps_error_set(err, SPS_EINVALID, "alignment landmarks", "the lower endplate corners coincide or a point is not finite");
+    sub(d, in->lower_post_sup, in->lower_post_inf);
+    double depth = norm(e), wall = norm(d);
+    if (!(depth > 0) || !(wall > 0) || !finite3(in->upper_post_inf))
+        return sps_error_set(err, SPS_EINVALID, "alignment landmarks",
+                             "the lower vertebra's corners coincide or a point is not finite");
     for (int i = 0; i < 3; i++)
-        e[i] /= depth;
+        d[i] /= wall;
+    double ed = dot(e, d);
+    for (int i = 0; i < 3; i++)
+        e[i] -= ed * d[i];
+    double en = norm(e);
+    if (!(en > 0))
+        return sps_error_set(err, SPS_EINVALID, "alignment landmarks", "the lower endplate runs along the posterior wall");
+    for (int i = 0; i < 3; i++)
+        e[i] /= en;
     sub(w, in->upper_post_inf, in->lower_post_sup);
     double t = dot(w, e); /* > 0: the upper vertebra sits anterior of the lower one */
     out->translation_mm = fabs(t);
@@ -322,7 +336,7 @@ sps_status sps_measure_alignment(sps_alignment *out, const sps_models *models,
     if (!isnan(out->coronal_deg))
         snprintf(cor, sizeof cor, "%.1f deg", out->coronal_deg);
     snprintf(out->explanation, sizeof out->explanation,
-             "translation %.1f mm (%.0f %% of %.1f mm AP depth, %s), segmental kyphosis %.1f deg "
+             "translation %.1f mm perpendicular to the lower posterior wall (%.0f %% of %.1f mm AP depth, %s), segmental kyphosis %.1f deg "
              "(Cobb of the adjacent endplates; negative = lordosis), coronal %s: %s (measurement.alignment: "
              "translation >= %.1f mm, deformity >= %.0f deg; supine imaging can hide translation)",
              out->translation_mm, out->translation_pct, depth, t >= 0 ? "upper vertebra anterior" : "upper vertebra posterior",

@@ -1,0 +1,889 @@
+/* annotations.c — reader annotations (spinescore JSON or 3D Slicer markups) to measurements:
+ * labels checked against the level vocabulary, pixel references resolved by the caller, and
+ * every derivable SINS component / ESCC finding written as case-ready JSON with its evidence. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "spinescore/measure.h"
+
+#define MAX_ITEMS 100000
+
+static const char *const point_roles[] = {
+    "sup_ant", "sup_mid", "sup_post", "inf_ant", "inf_mid", "inf_post",
+    "cor_sup_right", "cor_sup_left", "cor_inf_right", "cor_inf_left",
+    "left_pedicle", "right_pedicle", "left_facet", "right_facet", "left_costovertebral", "right_costovertebral",
+    "lamina", "spinous_process", "body_seed", "lesion_seed", "sac_seed"};
+static const char *const outline_roles[] = {"sac_outline", "cord_outline", "tumor_outline"};
+static const char *const region_roles[] = {"lesion", "reference_bone"};
+
+typedef struct ann_point {
+    char level[8], role[24], item[96];
+    double lps[3];
+} ann_point;
+
+typedef struct ann_outline {
+    char level[8], role[24], slice[16], item[96];
+    double (*pts)[3];
+    size_t n;
+} ann_outline;
+
+typedef struct ann_region {
+    char level[8], role[24], item[96];
+    double centre[3], radius_mm;
+} ann_region;
+
+typedef struct ann_vertebra {
+    char level[8];
+    int involved;            /* -1 unknown */
+    double involved_fraction;/* NaN unknown */
+    int preexisting;         /* deformity recorded as pre-existing */
+    int epidural_tumor;      /* -1 unknown */
+    int posterolateral_assessed;
+} ann_vertebra;
+
+struct sps_annotations {
+    ann_point *pts;
+    size_t npts, cpts;
+    ann_outline *outl;
+    size_t noutl, coutl;
+    ann_region *regs;
+    size_t nregs, cregs;
+    ann_vertebra *verts;
+    size_t nverts, cverts;
+    char levels[40][8]; /* level order from models/sins.json */
+    size_t nlevels;
+};
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 1;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *q = realloc(*p, nc * size);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = nc;
+    return 1;
+}
+
+void sps_annotations_free(sps_annotations *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->noutl; i++)
+        free(a->outl[i].pts);
+    free(a->pts);
+    free(a->outl);
+    free(a->regs);
+    free(a->verts);
+    free(a);
+}
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int level_index(const sps_annotations *a, const char *level)
+{
+    for (size_t i = 0; i < a->nlevels; i++)
+        if (strcmp(a->levels[i], level) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Normalise and check a level label against the vocabulary; 0 if unknown. */
+static int check_level(const sps_annotations *a, const char *label, char out[8])
+{
+    char norm[16];
+    if (!sps_level__normalise(label, norm, sizeof norm) || strlen(norm) >= 8)
+        return 0;
+    if (strcmp(norm, "OCCIPUT") == 0)
+        strcpy(norm, "C0");
+    if (level_index(a, norm) < 0)
+        return 0;
+    strcpy(out, norm);
+    return 1;
+}
+
+static sps_status item_error(sps_error *err, const char *item, const char *fmt, ...) SPS_PRINTF(3, 4);
+static sps_status item_error(sps_error *err, const char *item, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sps_status st = sps_error_setv(err, SPS_EINVALID, item, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static int read_vec(const cJSON *arr, double out[3])
+{
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != 3)
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetArrayItem(arr, i);
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+            return 0;
+        out[i] = v->valuedouble;
+    }
+    return 1;
+}
+
+/* A point given as {"lps": [x,y,z]} or {"pixel": {...}}. */
+static sps_status read_position(const cJSON *obj, const char *item, double out[3], const char *series_uid,
+                                sps_pixel_resolver resolver, void *rctx, sps_error *err)
+{
+    const cJSON *lps = cJSON_GetObjectItemCaseSensitive(obj, "lps");
+    const cJSON *px = cJSON_GetObjectItemCaseSensitive(obj, "pixel");
+    if (lps) {
+        if (!read_vec(lps, out))
+            return item_error(err, item, "\"lps\" must be three finite numbers (x, y, z in mm, LPS)");
+        return SPS_OK;
+    }
+    if (cJSON_IsObject(px)) {
+        if (!resolver)
+            return item_error(err, item, "pixel coordinates need the series geometry: run with the study (spinescore measure SERIES_DIR)");
+        const cJSON *col = cJSON_GetObjectItemCaseSensitive(px, "column");
+        const cJSON *row = cJSON_GetObjectItemCaseSensitive(px, "row");
+        const cJSON *inst = cJSON_GetObjectItemCaseSensitive(px, "instance");
+        const cJSON *sop = cJSON_GetObjectItemCaseSensitive(px, "sop_instance_uid");
+        const cJSON *frame = cJSON_GetObjectItemCaseSensitive(px, "frame");
+        const cJSON *ser = cJSON_GetObjectItemCaseSensitive(px, "series_uid");
+        if (!cJSON_IsNumber(col) || !cJSON_IsNumber(row) || (!cJSON_IsNumber(inst) && !cJSON_IsString(sop)))
+            return item_error(err, item, "\"pixel\" needs column, row and instance (or sop_instance_uid)");
+        if (resolver(rctx, cJSON_IsString(ser) ? ser->valuestring : series_uid, cJSON_IsString(sop) ? sop->valuestring : NULL,
+                     cJSON_IsNumber(inst) ? inst->valueint : -1, cJSON_IsNumber(frame) ? frame->valueint : 1,
+                     col->valuedouble, row->valuedouble, out) != 0)
+            return item_error(err, item, "pixel reference is not in the series (instance, frame, column/row outside the image)");
+        return SPS_OK;
+    }
+    return item_error(err, item, "needs \"lps\" or \"pixel\"");
+}
+
+static sps_status add_point(sps_annotations *a, const char *level, const char *role, const double p[3],
+                            const char *item, sps_error *err)
+{
+    for (size_t i = 0; i < a->npts; i++)
+        if (strcmp(a->pts[i].level, level) == 0 && strcmp(a->pts[i].role, role) == 0 &&
+            strstr(role, "seed") == NULL) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "duplicate point %s %s (first given as %s)", level, role, a->pts[i].item);
+            return sps_error_set(err, SPS_EINVALID, item, "%s", msg);
+        }
+    if (a->npts >= MAX_ITEMS || !grow((void **)&a->pts, &a->cpts, a->npts, sizeof *a->pts))
+        return sps_error_set(err, SPS_ENOMEM, item, "too many points or out of memory");
+    ann_point *q = &a->pts[a->npts++];
+    sps_strlcpy(q->level, level, sizeof q->level);
+    sps_strlcpy(q->role, role, sizeof q->role);
+    sps_strlcpy(q->item, item, sizeof q->item);
+    memcpy(q->lps, p, sizeof q->lps);
+    return SPS_OK;
+}
+
+static sps_status add_outline(sps_annotations *a, const char *level, const char *role, const char *slice,
+                              double (*pts)[3], size_t n, const char *item, sps_error *err)
+{
+    if (n < 3) {
+        free(pts);
+        return sps_error_set(err, SPS_EINVALID, item, "an outline needs at least 3 points, got %zu", n);
+    }
+    if (strcmp(slice, "worst") != 0 && strcmp(slice, "reference") != 0) {
+        free(pts);
+        return sps_error_set(err, SPS_EINVALID, item, "slice must be \"worst\" or \"reference\", got \"%s\"", slice);
+    }
+    if (a->noutl >= MAX_ITEMS || !grow((void **)&a->outl, &a->coutl, a->noutl, sizeof *a->outl)) {
+        free(pts);
+        return sps_error_set(err, SPS_ENOMEM, item, "too many outlines or out of memory");
+    }
+    ann_outline *o = &a->outl[a->noutl++];
+    memset(o, 0, sizeof *o);
+    sps_strlcpy(o->level, level, sizeof o->level);
+    sps_strlcpy(o->role, role, sizeof o->role);
+    sps_strlcpy(o->slice, slice, sizeof o->slice);
+    sps_strlcpy(o->item, item, sizeof o->item);
+    o->pts = pts;
+    o->n = n;
+    return SPS_OK;
+}
+
+static ann_vertebra *vertebra_entry(sps_annotations *a, const char *level)
+{
+    for (size_t i = 0; i < a->nverts; i++)
+        if (strcmp(a->verts[i].level, level) == 0)
+            return &a->verts[i];
+    if (!grow((void **)&a->verts, &a->cverts, a->nverts, sizeof *a->verts))
+        return NULL;
+    ann_vertebra *v = &a->verts[a->nverts++];
+    memset(v, 0, sizeof *v);
+    sps_strlcpy(v->level, level, sizeof v->level);
+    v->involved = -1;
+    v->involved_fraction = NAN;
+    v->epidural_tumor = -1;
+    return v;
+}
+
+/* "T12 sup_ant", "T12:sup_ant", "T12-sup_ant", "T12_sup_ant" -> level, role, optional third word. */
+static int split_label(const char *label, char *level, size_t ln, char *role, size_t rn, char *extra, size_t en)
+{
+    char buf[160];
+    sps_strlcpy(buf, label, sizeof buf);
+    char *p = buf;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    char *sep = p;
+    while (*sep && !isspace((unsigned char)*sep) && *sep != ':' && *sep != '-' && *sep != '_')
+        sep++;
+    if (!*sep)
+        return 0;
+    *sep++ = '\0';
+    sps_strlcpy(level, p, ln);
+    while (*sep && (isspace((unsigned char)*sep) || *sep == ':'))
+        sep++;
+    char *end = sep;
+    while (*end && !isspace((unsigned char)*end))
+        end++;
+    char *rest = end;
+    if (*end)
+        *end = '\0', rest = end + 1;
+    sps_strlcpy(role, sep, rn);
+    while (*rest && isspace((unsigned char)*rest))
+        rest++;
+    sps_strlcpy(extra, rest, en);
+    size_t k = strlen(extra);
+    while (k && isspace((unsigned char)extra[k - 1]))
+        extra[--k] = '\0';
+    return role[0] != '\0';
+}
+
+static sps_status parse_native(sps_annotations *a, const cJSON *root, const char *origin,
+                               sps_pixel_resolver resolver, void *rctx, sps_error *err)
+{
+    const cJSON *suid = cJSON_GetObjectItemCaseSensitive(root, "series_uid");
+    const char *series = cJSON_IsString(suid) ? suid->valuestring : NULL;
+    char item[96];
+    const cJSON *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "points"))
+    {
+        snprintf(item, sizeof item, "%s: points[%d]", origin, i++);
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
+        const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
+        char level[8];
+        if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
+            return item_error(err, item, "\"level\" must be a standard vertebral level (C0-C7, T1-T12, L1-L5, S1-S5), got %s",
+                              cJSON_IsString(lv) ? lv->valuestring : "nothing");
+        if (!cJSON_IsString(ro) || !in_list(ro->valuestring, point_roles, sizeof point_roles / sizeof point_roles[0]))
+            return item_error(err, item, "unknown point role \"%s\" (see docs/formats.md)", cJSON_IsString(ro) ? ro->valuestring : "");
+        double p[3];
+        sps_status st = read_position(it, item, p, series, resolver, rctx, err);
+        if (st == SPS_OK)
+            st = add_point(a, level, ro->valuestring, p, item, err);
+        if (st != SPS_OK)
+            return st;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "outlines"))
+    {
+        snprintf(item, sizeof item, "%s: outlines[%d]", origin, i++);
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
+        const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
+        const cJSON *sl = cJSON_GetObjectItemCaseSensitive(it, "slice");
+        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(it, "lps");
+        char level[8];
+        if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
+            return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
+        if (!cJSON_IsString(ro) || !in_list(ro->valuestring, outline_roles, 3))
+            return item_error(err, item, "unknown outline role \"%s\" (sac_outline, cord_outline, tumor_outline)", cJSON_IsString(ro) ? ro->valuestring : "");
+        int n = cJSON_GetArraySize(pts);
+        if (!cJSON_IsArray(pts) || n > MAX_ITEMS)
+            return item_error(err, item, "\"lps\" must be an array of [x, y, z] points");
+        double (*buf)[3] = calloc((size_t)(n ? n : 1), sizeof *buf);
+        if (!buf)
+            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+        for (int k = 0; k < n; k++)
+            if (!read_vec(cJSON_GetArrayItem(pts, k), buf[k])) {
+                free(buf);
+                return item_error(err, item, "every outline point must be three finite numbers");
+            }
+        sps_status st = add_outline(a, level, ro->valuestring, cJSON_IsString(sl) ? sl->valuestring : "", buf, (size_t)n, item, err);
+        if (st != SPS_OK)
+            return st;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "regions"))
+    {
+        snprintf(item, sizeof item, "%s: regions[%d]", origin, i++);
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
+        const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
+        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "sphere");
+        char level[8];
+        if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
+            return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
+        if (!cJSON_IsString(ro) || !in_list(ro->valuestring, region_roles, 2))
+            return item_error(err, item, "unknown region role \"%s\" (lesion, reference_bone)", cJSON_IsString(ro) ? ro->valuestring : "");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(sp, "center_lps");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(sp, "radius_mm");
+        double ctr[3];
+        if (!cJSON_IsObject(sp) || !read_vec(c, ctr) || !cJSON_IsNumber(r) || !(r->valuedouble > 0))
+            return item_error(err, item, "a region needs \"sphere\": {\"center_lps\": [x, y, z], \"radius_mm\": > 0}");
+        if (!grow((void **)&a->regs, &a->cregs, a->nregs, sizeof *a->regs))
+            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+        ann_region *g = &a->regs[a->nregs++];
+        sps_strlcpy(g->level, level, sizeof g->level);
+        sps_strlcpy(g->role, ro->valuestring, sizeof g->role);
+        sps_strlcpy(g->item, item, sizeof g->item);
+        memcpy(g->centre, ctr, sizeof ctr);
+        g->radius_mm = r->valuedouble;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "vertebrae"))
+    {
+        snprintf(item, sizeof item, "%s: vertebrae[%d]", origin, i++);
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
+        char level[8];
+        if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
+            return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
+        ann_vertebra *v = vertebra_entry(a, level);
+        if (!v)
+            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+        const cJSON *x;
+        if ((x = cJSON_GetObjectItemCaseSensitive(it, "involved")) != NULL) {
+            if (!cJSON_IsBool(x))
+                return item_error(err, item, "\"involved\" must be true or false");
+            v->involved = cJSON_IsTrue(x);
+        }
+        if ((x = cJSON_GetObjectItemCaseSensitive(it, "body_involved_fraction")) != NULL) {
+            if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1)
+                return item_error(err, item, "\"body_involved_fraction\" must be a number from 0 to 1");
+            v->involved_fraction = x->valuedouble;
+        }
+        if ((x = cJSON_GetObjectItemCaseSensitive(it, "deformity_preexisting")) != NULL) {
+            if (!cJSON_IsBool(x))
+                return item_error(err, item, "\"deformity_preexisting\" must be true or false");
+            v->preexisting = cJSON_IsTrue(x);
+        }
+        if ((x = cJSON_GetObjectItemCaseSensitive(it, "epidural_tumor")) != NULL) {
+            if (!cJSON_IsBool(x))
+                return item_error(err, item, "\"epidural_tumor\" must be true or false");
+            v->epidural_tumor = cJSON_IsTrue(x);
+        }
+        if ((x = cJSON_GetObjectItemCaseSensitive(it, "posterolateral_assessed")) != NULL) {
+            if (!cJSON_IsBool(x))
+                return item_error(err, item, "\"posterolateral_assessed\" must be true or false");
+            v->posterolateral_assessed = cJSON_IsTrue(x);
+        }
+    }
+    return SPS_OK;
+}
+
+/* 3D Slicer markups (.mrk.json): control-point labels "T12 sup_ant"; closed curves named
+ * "T12 sac_outline worst". RAS coordinates are converted to LPS. */
+static sps_status parse_slicer(sps_annotations *a, const cJSON *root, const char *origin, sps_error *err)
+{
+    const cJSON *mk;
+    int m = 0;
+    cJSON_ArrayForEach(mk, cJSON_GetObjectItemCaseSensitive(root, "markups"))
+    {
+        char item[96];
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(mk, "type");
+        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(mk, "coordinateSystem");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(mk, "name");
+        int ras = cJSON_IsString(cs) && strcmp(cs->valuestring, "RAS") == 0;
+        if (cJSON_IsString(cs) && !ras && strcmp(cs->valuestring, "LPS") != 0) {
+            snprintf(item, sizeof item, "%s: markups[%d]", origin, m);
+            return item_error(err, item, "coordinateSystem must be LPS or RAS, got %s", cs->valuestring);
+        }
+        const char *t = cJSON_IsString(type) ? type->valuestring : "";
+        const cJSON *cps = cJSON_GetObjectItemCaseSensitive(mk, "controlPoints");
+        int closed = strcmp(t, "ClosedCurve") == 0 || strcmp(t, "Curve") == 0;
+        if (closed) {
+            snprintf(item, sizeof item, "%s: markups[%d] \"%s\"", origin, m, cJSON_IsString(name) ? name->valuestring : "");
+            char lvraw[16], role[24], extra[24];
+            char level[8];
+            if (!cJSON_IsString(name) || !split_label(name->valuestring, lvraw, sizeof lvraw, role, sizeof role, extra, sizeof extra))
+                return item_error(err, item, "a curve must be named \"<level> <role> <worst|reference>\", e.g. \"T12 sac_outline worst\"");
+            if (!check_level(a, lvraw, level))
+                return item_error(err, item, "\"%s\" is not a standard vertebral level", lvraw);
+            if (!in_list(role, outline_roles, 3))
+                return item_error(err, item, "unknown outline role \"%s\" (sac_outline, cord_outline, tumor_outline)", role);
+            int n = cJSON_GetArraySize(cps);
+            double (*buf)[3] = calloc((size_t)(n ? n : 1), sizeof *buf);
+            if (!buf)
+                return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+            for (int k = 0; k < n; k++) {
+                if (!read_vec(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cps, k), "position"), buf[k])) {
+                    free(buf);
+                    return item_error(err, item, "control point without a 3-number \"position\"");
+                }
+                if (ras)
+                    buf[k][0] = -buf[k][0], buf[k][1] = -buf[k][1];
+            }
+            sps_status st = add_outline(a, level, role, extra, buf, (size_t)n, item, err);
+            if (st != SPS_OK)
+                return st;
+        } else if (strcmp(t, "Fiducial") == 0 || strcmp(t, "Line") == 0 || strcmp(t, "Angle") == 0) {
+            const cJSON *cp;
+            int k = 0;
+            cJSON_ArrayForEach(cp, cps)
+            {
+                const cJSON *label = cJSON_GetObjectItemCaseSensitive(cp, "label");
+                snprintf(item, sizeof item, "%s: markups[%d] point %d \"%s\"", origin, m, k++,
+                         cJSON_IsString(label) ? label->valuestring : "");
+                char lvraw[16], role[24], extra[24], level[8];
+                if (!cJSON_IsString(label) || !split_label(label->valuestring, lvraw, sizeof lvraw, role, sizeof role, extra, sizeof extra))
+                    return item_error(err, item, "a point label must be \"<level> <role>\", e.g. \"T12 sup_ant\"");
+                if (!check_level(a, lvraw, level))
+                    return item_error(err, item, "\"%s\" is not a standard vertebral level", lvraw);
+                if (!in_list(role, point_roles, sizeof point_roles / sizeof point_roles[0]))
+                    return item_error(err, item, "unknown point role \"%s\" (see docs/formats.md)", role);
+                double p[3];
+                if (!read_vec(cJSON_GetObjectItemCaseSensitive(cp, "position"), p))
+                    return item_error(err, item, "control point without a 3-number \"position\"");
+                if (ras)
+                    p[0] = -p[0], p[1] = -p[1];
+                sps_status st = add_point(a, level, role, p, item, err);
+                if (st != SPS_OK)
+                    return st;
+            }
+        } else {
+            snprintf(item, sizeof item, "%s: markups[%d]", origin, m);
+            return item_error(err, item, "unsupported markup type \"%s\" (Fiducial, Line, Angle, ClosedCurve, Curve)", t);
+        }
+        m++;
+    }
+    return SPS_OK;
+}
+
+sps_status sps_annotations_parse(sps_annotations **out, const sps_models *models, const char *json, size_t len,
+                                 const char *origin, sps_pixel_resolver resolver, void *rctx, sps_error *err)
+{
+    *out = NULL;
+    if (!origin)
+        origin = "annotations";
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (!root) {
+        int line = 1, col = 1;
+        sps_json__line_col(json, end && end >= json ? (size_t)(end - json) : 0, &line, &col);
+        char where[256];
+        snprintf(where, sizeof where, "%s:%d:%d", origin, line, col);
+        return sps_error_set(err, SPS_EFORMAT, where, "malformed JSON (expected annotations, see docs/formats.md)");
+    }
+    sps_annotations *a = calloc(1, sizeof *a);
+    if (!a) {
+        cJSON_Delete(root);
+        return sps_error_set(err, SPS_ENOMEM, origin, "out of memory");
+    }
+    const sps_model *sins = sps_models__find(models, "sins");
+    const cJSON *levels = sins ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sins->root, "location"), "levels") : NULL;
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, levels)
+    {
+        if (a->nlevels < 40 && strlen(lv->string) < 8)
+            strcpy(a->levels[a->nlevels++], lv->string);
+    }
+    sps_status st;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (!a->nlevels)
+        st = sps_error_set(err, SPS_EFORMAT, "model sins", "location.levels is missing");
+    else if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "markups")))
+        st = parse_slicer(a, root, origin, err);
+    else if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "spinescore-annotations") == 0)
+        st = parse_native(a, root, origin, resolver, rctx, err);
+    else
+        st = sps_error_set(err, SPS_EFORMAT, origin,
+                           "not an annotation file: expected \"format\": \"spinescore-annotations\" or a 3D Slicer markups file (\"markups\": [...])");
+    cJSON_Delete(root);
+    if (st != SPS_OK) {
+        sps_annotations_free(a);
+        return st;
+    }
+    *out = a;
+    return SPS_OK;
+}
+
+size_t sps_annotations_point_count(const sps_annotations *a)
+{
+    return a ? a->npts : 0;
+}
+
+static const ann_point *find_point(const sps_annotations *a, const char *level, const char *role)
+{
+    for (size_t i = 0; i < a->npts; i++)
+        if (strcmp(a->pts[i].level, level) == 0 && strcmp(a->pts[i].role, role) == 0)
+            return &a->pts[i];
+    return NULL;
+}
+
+int sps_annotations_has_morpho6(const sps_annotations *a, const char *level, sps_morpho6 *out)
+{
+    static const char *const r[6] = {"sup_ant", "sup_mid", "sup_post", "inf_ant", "inf_mid", "inf_post"};
+    double *dst[6] = {out->sup_ant, out->sup_mid, out->sup_post, out->inf_ant, out->inf_mid, out->inf_post};
+    for (int i = 0; i < 6; i++) {
+        const ann_point *p = find_point(a, level, r[i]);
+        if (!p)
+            return 0;
+        memcpy(dst[i], p->lps, sizeof p->lps);
+    }
+    return 1;
+}
+
+/* Roles of the six points present for a level (0-6). */
+static int morpho_count(const sps_annotations *a, const char *level)
+{
+    static const char *const r[6] = {"sup_ant", "sup_mid", "sup_post", "inf_ant", "inf_mid", "inf_post"};
+    int n = 0;
+    for (int i = 0; i < 6; i++)
+        n += find_point(a, level, r[i]) != NULL;
+    return n;
+}
+
+static const ann_vertebra *vert(const sps_annotations *a, const char *level)
+{
+    for (size_t i = 0; i < a->nverts; i++)
+        if (strcmp(a->verts[i].level, level) == 0)
+            return &a->verts[i];
+    return NULL;
+}
+
+/* ---- planar outline geometry --------------------------------------------------------------- */
+
+static double outline_area(const ann_outline *o)
+{
+    double s[3] = {0, 0, 0};
+    for (size_t i = 0; i < o->n; i++) {
+        const double *p = o->pts[i], *q = o->pts[(i + 1) % o->n];
+        s[0] += p[1] * q[2] - p[2] * q[1];
+        s[1] += p[2] * q[0] - p[0] * q[2];
+        s[2] += p[0] * q[1] - p[1] * q[0];
+    }
+    return 0.5 * sqrt(s[0] * s[0] + s[1] * s[1] + s[2] * s[2]);
+}
+
+static double seg_point_dist(const double p[3], const double a[3], const double b[3])
+{
+    double ab[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, ap[3] = {p[0] - a[0], p[1] - a[1], p[2] - a[2]};
+    double l2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
+    double t = l2 > 0 ? (ap[0] * ab[0] + ap[1] * ab[1] + ap[2] * ab[2]) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double d[3] = {ap[0] - t * ab[0], ap[1] - t * ab[1], ap[2] - t * ab[2]};
+    return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+}
+
+static double point_outline_dist(const double p[3], const ann_outline *o)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < o->n; i++) {
+        double d = seg_point_dist(p, o->pts[i], o->pts[(i + 1) % o->n]);
+        if (d < best)
+            best = d;
+    }
+    return best;
+}
+
+/* Smallest distance between two outlines (vertex-to-edge both ways; 0 when they cross closely). */
+static double outline_dist(const ann_outline *a, const ann_outline *b)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < a->n; i++) {
+        double d = point_outline_dist(a->pts[i], b);
+        if (d < best)
+            best = d;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        double d = point_outline_dist(b->pts[i], a);
+        if (d < best)
+            best = d;
+    }
+    return best;
+}
+
+static double extent_along(const ann_outline *o, int axis)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->pts[i][axis] < lo)
+            lo = o->pts[i][axis];
+        if (o->pts[i][axis] > hi)
+            hi = o->pts[i][axis];
+    }
+    return hi - lo;
+}
+
+static const ann_outline *find_outline(const sps_annotations *a, const char *level, const char *role, const char *slice)
+{
+    for (size_t i = 0; i < a->noutl; i++)
+        if (strcmp(a->outl[i].role, role) == 0 && strcmp(a->outl[i].slice, slice) == 0 &&
+            (!level || strcmp(a->outl[i].level, level) == 0))
+            return &a->outl[i];
+    return NULL;
+}
+
+/* ---- the lesion ---------------------------------------------------------------------------- */
+
+static cJSON *component(const char *token, const char *explanation, cJSON *evidence)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "value", token);
+    cJSON_AddStringToObject(c, "source", "measured");
+    cJSON_AddStringToObject(evidence, "explanation", explanation);
+    cJSON_AddItemToObject(c, "evidence", evidence);
+    return c;
+}
+
+static void not_measured(cJSON *list, const char *component_name, const char *why)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "component", component_name);
+    cJSON_AddStringToObject(e, "why", why);
+    cJSON_AddItemToArray(list, e);
+}
+
+static cJSON *vec_json(const double p[3])
+{
+    return cJSON_CreateDoubleArray(p, 3);
+}
+
+static cJSON *morpho_json(const sps_morpho6 *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "sup_ant", vec_json(m->sup_ant));
+    cJSON_AddItemToObject(o, "sup_mid", vec_json(m->sup_mid));
+    cJSON_AddItemToObject(o, "sup_post", vec_json(m->sup_post));
+    cJSON_AddItemToObject(o, "inf_ant", vec_json(m->inf_ant));
+    cJSON_AddItemToObject(o, "inf_mid", vec_json(m->inf_mid));
+    cJSON_AddItemToObject(o, "inf_post", vec_json(m->inf_post));
+    return o;
+}
+
+/* Nearest annotated vertebra with six points above (dir -1) or below (+1) the level. */
+static int neighbour(const sps_annotations *a, int idx, int dir, int require_uninvolved, sps_morpho6 *out)
+{
+    for (int i = idx + dir; i >= 0 && i < (int)a->nlevels; i += dir) {
+        if (!sps_annotations_has_morpho6(a, a->levels[i], out))
+            continue;
+        const ann_vertebra *v = vert(a, a->levels[i]);
+        if (require_uninvolved && v && v->involved == 1)
+            continue;
+        return i;
+    }
+    return -1;
+}
+
+sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, const sps_annotations *a,
+                                   const char *level_label, sps_error *err)
+{
+    *json_out = NULL;
+    char level[8];
+    if (!level_label || !check_level(a, level_label, level))
+        return sps_error_set(err, SPS_EINVALID, "level", "\"%s\" is not a standard vertebral level", level_label ? level_label : "");
+    int idx = level_index(a, level);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "level", level);
+    cJSON *meas = cJSON_AddObjectToObject(root, "measurements");
+    cJSON *lesion = cJSON_AddObjectToObject(root, "lesion");
+    cJSON_AddStringToObject(lesion, "level", level);
+    cJSON *sins = cJSON_AddObjectToObject(lesion, "sins");
+    cJSON *nm = cJSON_AddArrayToObject(root, "not_measured");
+    not_measured(nm, "pain", "pain is a clinical input only");
+    sps_status st = SPS_OK;
+    const ann_vertebra *tv = vert(a, level);
+
+    /* Collapse. */
+    sps_morpho6 t, up, dn;
+    int nt = morpho_count(a, level);
+    if (nt > 0 && nt < 6) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%d of the six morphometry points of %s are given; all six are needed", nt, level);
+        cJSON_Delete(root);
+        return sps_error_set(err, SPS_EINVALID, level, "%s", msg);
+    }
+    if (nt == 6) {
+        sps_annotations_has_morpho6(a, level, &t);
+        int iu = neighbour(a, idx, -1, 1, &up), id = neighbour(a, idx, +1, 1, &dn);
+        sps_collapse c;
+        st = sps_measure_collapse(&c, models, &t, iu >= 0 ? &up : NULL, id >= 0 ? &dn : NULL,
+                                  tv ? tv->involved_fraction : NAN, err);
+        if (st != SPS_OK)
+            goto fail;
+        cJSON *ev = cJSON_CreateObject();
+        cJSON_AddNumberToObject(ev, "ha_mm", c.heights.ha_mm);
+        cJSON_AddNumberToObject(ev, "hm_mm", c.heights.hm_mm);
+        cJSON_AddNumberToObject(ev, "hp_mm", c.heights.hp_mm);
+        if (isfinite(c.loss_pct[0]))
+            cJSON_AddNumberToObject(ev, "loss_anterior_pct", c.loss_pct[0]);
+        if (isfinite(c.loss_pct[1]))
+            cJSON_AddNumberToObject(ev, "loss_middle_pct", c.loss_pct[1]);
+        if (isfinite(c.loss_pct[2]))
+            cJSON_AddNumberToObject(ev, "loss_posterior_pct", c.loss_pct[2]);
+        cJSON_AddNumberToObject(ev, "collapse_pct", c.collapse_pct);
+        cJSON_AddNumberToObject(ev, "genant_grade", c.genant_grade);
+        static const char *const refm[] = {"none", "neighbours", "one_neighbour", "own_posterior_height"};
+        cJSON_AddStringToObject(ev, "reference_method", refm[c.reference_method]);
+        if (iu >= 0)
+            cJSON_AddStringToObject(ev, "reference_above", a->levels[iu]);
+        if (id >= 0)
+            cJSON_AddStringToObject(ev, "reference_below", a->levels[id]);
+        if (isfinite(c.body_involved_fraction))
+            cJSON_AddNumberToObject(ev, "body_involved_fraction", c.body_involved_fraction);
+        cJSON_AddItemToObject(ev, "points_lps", morpho_json(&t));
+        cJSON_AddStringToObject(ev, "model_entry", "measurement.collapse, measurement.genant");
+        cJSON_AddItemToObject(meas, "collapse", cJSON_Duplicate(ev, 1));
+        if (c.sins_token[0])
+            cJSON_AddItemToObject(sins, "collapse", component(c.sins_token, c.explanation, ev));
+        else {
+            not_measured(nm, "collapse", c.explanation);
+            cJSON_Delete(ev);
+        }
+    } else {
+        not_measured(nm, "collapse", "the six morphometry points of the level are not annotated");
+    }
+
+    /* Alignment: needs the level and its neighbours above and below (any involvement). */
+    int iu = idx >= 0 ? neighbour(a, idx, -1, 0, &up) : -1, id = idx >= 0 ? neighbour(a, idx, +1, 0, &dn) : -1;
+    if (nt == 6 && iu == idx - 1 && id == idx + 1) {
+        /* translation at both segments (upper over lower), the larger one is reported */
+        sps_alignment_input in1, in2;
+        memset(&in1, 0, sizeof in1);
+        memcpy(in1.upper_post_inf, up.inf_post, sizeof up.inf_post);
+        memcpy(in1.lower_post_sup, t.sup_post, sizeof t.sup_post);
+        memcpy(in1.lower_post_inf, t.inf_post, sizeof t.inf_post);
+        memcpy(in1.lower_ant_sup, t.sup_ant, sizeof t.sup_ant);
+        memcpy(in1.upper_end_post, up.sup_post, sizeof up.sup_post);
+        memcpy(in1.upper_end_ant, up.sup_ant, sizeof up.sup_ant);
+        memcpy(in1.lower_end_post, dn.inf_post, sizeof dn.inf_post);
+        memcpy(in1.lower_end_ant, dn.inf_ant, sizeof dn.inf_ant);
+        in2 = in1;
+        memcpy(in2.upper_post_inf, t.inf_post, sizeof t.inf_post);
+        memcpy(in2.lower_post_sup, dn.sup_post, sizeof dn.sup_post);
+        memcpy(in2.lower_post_inf, dn.inf_post, sizeof dn.inf_post);
+        memcpy(in2.lower_ant_sup, dn.sup_ant, sizeof dn.sup_ant);
+        const ann_point *cr[4] = {find_point(a, level, "cor_sup_right"), find_point(a, level, "cor_sup_left"),
+                                  find_point(a, level, "cor_inf_right"), find_point(a, level, "cor_inf_left")};
+        if (cr[0] && cr[1] && cr[2] && cr[3]) {
+            in1.has_coronal = in2.has_coronal = 1;
+            memcpy(in1.cor_upper_right, cr[0]->lps, sizeof cr[0]->lps);
+            memcpy(in1.cor_upper_left, cr[1]->lps, sizeof cr[1]->lps);
+            memcpy(in1.cor_lower_right, cr[2]->lps, sizeof cr[2]->lps);
+            memcpy(in1.cor_lower_left, cr[3]->lps, sizeof cr[3]->lps);
+            memcpy(in2.cor_upper_right, cr[0]->lps, sizeof cr[0]->lps);
+            memcpy(in2.cor_upper_left, cr[1]->lps, sizeof cr[1]->lps);
+            memcpy(in2.cor_lower_right, cr[2]->lps, sizeof cr[2]->lps);
+            memcpy(in2.cor_lower_left, cr[3]->lps, sizeof cr[3]->lps);
+        }
+        in1.deformity_preexisting = in2.deformity_preexisting = tv ? tv->preexisting : 0;
+        sps_alignment a1, a2;
+        st = sps_measure_alignment(&a1, models, &in1, err);
+        if (st == SPS_OK)
+            st = sps_measure_alignment(&a2, models, &in2, err);
+        if (st != SPS_OK)
+            goto fail;
+        const sps_alignment *w = a2.translation_mm > a1.translation_mm ? &a2 : &a1;
+        cJSON *ev = cJSON_CreateObject();
+        cJSON_AddNumberToObject(ev, "translation_mm", w->translation_mm);
+        cJSON_AddNumberToObject(ev, "translation_pct", w->translation_pct);
+        cJSON_AddStringToObject(ev, "translation_segment", w == &a1 ? a->levels[iu] : level);
+        cJSON_AddNumberToObject(ev, "segmental_kyphosis_deg", w->kyphosis_deg);
+        cJSON_AddStringToObject(ev, "kyphosis_method", "sagittal Cobb from the superior endplate of the vertebra above to the inferior endplate of the vertebra below (Kuklo 2001 variant a)");
+        if (isfinite(w->coronal_deg))
+            cJSON_AddNumberToObject(ev, "coronal_deg", w->coronal_deg);
+        if (w->needs_confirmation)
+            cJSON_AddStringToObject(ev, "confirm", "de novo deformity needs the clinician's confirmation that it is new (compare with a prior study)");
+        cJSON_AddStringToObject(ev, "model_entry", "measurement.alignment");
+        cJSON_AddItemToObject(meas, "alignment", cJSON_Duplicate(ev, 1));
+        cJSON_AddItemToObject(sins, "alignment", component(w->sins_token, w->explanation, ev));
+    } else {
+        not_measured(nm, "alignment", "needs the six morphometry points of the level and of the vertebrae directly above and below");
+    }
+
+    /* Posterolateral. */
+    sps_posterolateral_input pin;
+    memset(&pin, 0, sizeof pin);
+    pin.left_pedicle = find_point(a, level, "left_pedicle") != NULL;
+    pin.right_pedicle = find_point(a, level, "right_pedicle") != NULL;
+    pin.left_facet = find_point(a, level, "left_facet") != NULL;
+    pin.right_facet = find_point(a, level, "right_facet") != NULL;
+    pin.left_costovertebral = find_point(a, level, "left_costovertebral") != NULL;
+    pin.right_costovertebral = find_point(a, level, "right_costovertebral") != NULL;
+    pin.lamina_or_spinous_only = find_point(a, level, "lamina") || find_point(a, level, "spinous_process");
+    int any = pin.left_pedicle || pin.right_pedicle || pin.left_facet || pin.right_facet || pin.left_costovertebral ||
+              pin.right_costovertebral || pin.lamina_or_spinous_only;
+    if (any || (tv && tv->posterolateral_assessed)) {
+        sps_posterolateral p;
+        st = sps_measure_posterolateral(&p, models, &pin, err);
+        if (st != SPS_OK)
+            goto fail;
+        cJSON *ev = cJSON_CreateObject();
+        cJSON_AddBoolToObject(ev, "left", p.left);
+        cJSON_AddBoolToObject(ev, "right", p.right);
+        cJSON_AddStringToObject(ev, "model_entry", "measurement.posterolateral");
+        cJSON_AddItemToObject(meas, "posterolateral", cJSON_Duplicate(ev, 1));
+        cJSON_AddItemToObject(sins, "posterolateral", component(p.sins_token, p.explanation, ev));
+    } else {
+        not_measured(nm, "posterolateral", "no pedicle/facet/costovertebral marks and not marked as assessed");
+    }
+
+    /* Bone lesion needs the image (HU): done by the imaging front end. */
+    not_measured(nm, "bone_lesion", "needs CT voxels (lesion region and reference ROI): run spinescore measure on the series");
+
+    /* ESCC from axial outlines at the worst level and a reference level. */
+    const ann_outline *sac = find_outline(a, level, "sac_outline", "worst");
+    const ann_outline *cord = find_outline(a, level, "cord_outline", "worst");
+    const ann_outline *tum = find_outline(a, level, "tumor_outline", "worst");
+    const ann_outline *rsac = find_outline(a, NULL, "sac_outline", "reference");
+    const ann_outline *rcord = find_outline(a, NULL, "cord_outline", "reference");
+    if (sac && cord && rsac && rcord && (tum || (tv && tv->epidural_tumor == 0))) {
+        sps_escc_input in = {
+            .epidural_tumor = tum != NULL,
+            .sac_area_mm2 = outline_area(sac), .ref_sac_area_mm2 = outline_area(rsac),
+            .cord_area_mm2 = outline_area(cord), .ref_cord_area_mm2 = outline_area(rcord),
+            .cord_ap_mm = extent_along(cord, 1), .cord_transverse_mm = extent_along(cord, 0),
+            .ref_cord_ap_mm = extent_along(rcord, 1), .ref_cord_transverse_mm = extent_along(rcord, 0),
+            .tumor_cord_distance_mm = tum ? outline_dist(tum, cord) : INFINITY,
+            .csf_rim_fraction = 0, .pixel_mm = 0,
+        };
+        /* CSF rim: cord outline vertices away from both the sac boundary and the tumour */
+        size_t free_pts = 0;
+        for (size_t i = 0; i < cord->n; i++) {
+            double ds = point_outline_dist(cord->pts[i], sac);
+            double dt = tum ? point_outline_dist(cord->pts[i], tum) : INFINITY;
+            if (ds > 0.5 && dt > 0.5)
+                free_pts++;
+        }
+        in.csf_rim_fraction = (double)free_pts / (double)cord->n;
+        sps_escc_finding f;
+        st = sps_measure_escc(&f, models, &in, err);
+        if (st != SPS_OK)
+            goto fail;
+        cJSON *ev = cJSON_CreateObject();
+        cJSON_AddNumberToObject(ev, "sac_area_mm2", in.sac_area_mm2);
+        cJSON_AddNumberToObject(ev, "ref_sac_area_mm2", in.ref_sac_area_mm2);
+        cJSON_AddNumberToObject(ev, "cord_area_mm2", in.cord_area_mm2);
+        cJSON_AddNumberToObject(ev, "ref_cord_area_mm2", in.ref_cord_area_mm2);
+        if (tum)
+            cJSON_AddNumberToObject(ev, "tumor_cord_distance_mm", in.tumor_cord_distance_mm);
+        cJSON_AddNumberToObject(ev, "csf_rim_fraction", in.csf_rim_fraction);
+        cJSON_AddStringToObject(ev, "reference_level", rsac->level);
+        cJSON_AddStringToObject(ev, "model_entry", "measurement.escc");
+        cJSON_AddItemToObject(meas, "escc", cJSON_Duplicate(ev, 1));
+        cJSON *c = component(f.grade, f.explanation, ev);
+        cJSON_ReplaceItemInObjectCaseSensitive(c, "source", cJSON_CreateString("semi_automatic"));
+        cJSON_AddItemToObject(lesion, "escc", c);
+    } else {
+        not_measured(nm, "escc", "needs sac and cord outlines at the worst slice and at a reference slice, and a tumour outline (or \"epidural_tumor\": false)");
+    }
+    *json_out = cJSON_Print(root);
+    cJSON_Delete(root);
+    return *json_out ? SPS_OK : sps_error_set(err, SPS_ENOMEM, level, "out of memory");
+fail:
+    cJSON_Delete(root);
+    return st;
+}

@@ -10,25 +10,40 @@ int sps_dcm__is_j2k(const char *ts)
            strcmp(ts, "1.2.840.10008.1.2.4.92") == 0 || strcmp(ts, "1.2.840.10008.1.2.4.93") == 0;
 }
 
+/* One loop per (BitsAllocated, signedness): branch-free, so the compiler can vectorise it. The
+ * stored value occupies bits [high_bit - bits_stored + 1, high_bit] (checked by the caller:
+ * 1 <= bits_stored <= high_bit + 1 <= bits_allocated); shifting it to the top of a 32-bit word
+ * and back (arithmetic shift for PixelRepresentation 1) masks and sign-extends in one step. */
+#define SPS_CONVERT_LOOP(SRC_T, VAL_T)                                                          \
+    do {                                                                                        \
+        const SRC_T *s = (const SRC_T *)src;                                                    \
+        if (identity) {                                                                         \
+            for (size_t i = 0; i < n; i++)                                                      \
+                dst[i] = (float)(VAL_T)((VAL_T)((uint32_t)s[i] << up) >> down);                 \
+        } else {                                                                                \
+            for (size_t i = 0; i < n; i++)                                                      \
+                dst[i] = (float)(slope * (double)(VAL_T)((VAL_T)((uint32_t)s[i] << up) >> down) \
+                                 + intercept);                                                  \
+        }                                                                                       \
+    } while (0)
+
 void sps_dcm__convert(float *dst, const void *src, size_t n, unsigned bits_allocated,
                       unsigned bits_stored, unsigned high_bit, unsigned pixel_rep, double slope,
                       double intercept)
 {
-    /* Checked by the caller: 1 <= bits_stored <= bits_allocated, bits_stored - 1 <= high_bit <
-     * bits_allocated. The stored value occupies bits [high_bit - bits_stored + 1, high_bit]. */
-    const unsigned shift = high_bit + 1u - bits_stored;
-    const uint32_t mask = (bits_stored >= 32u) ? 0xffffffffu : ((1u << bits_stored) - 1u);
-    const uint32_t sign = 1u << (bits_stored - 1u);
+    const unsigned up = 31u - high_bit;    /* high_bit -> bit 31 */
+    const unsigned down = 32u - bits_stored; /* back down, dropping the bits below the value */
     const int identity = (slope == 1.0 && intercept == 0.0);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t raw = bits_allocated == 8 ? ((const uint8_t *)src)[i] : ((const uint16_t *)src)[i];
-        uint32_t v = (raw >> shift) & mask;
-        double x;
-        if (pixel_rep == 1 && (v & sign))
-            x = (double)v - (double)(mask) - 1.0; /* two's complement within bits_stored */
+    if (bits_allocated == 8) {
+        if (pixel_rep == 1)
+            SPS_CONVERT_LOOP(uint8_t, int32_t);
         else
-            x = (double)v;
-        dst[i] = identity ? (float)x : (float)(slope * x + intercept);
+            SPS_CONVERT_LOOP(uint8_t, uint32_t);
+    } else {
+        if (pixel_rep == 1)
+            SPS_CONVERT_LOOP(uint16_t, int32_t);
+        else
+            SPS_CONVERT_LOOP(uint16_t, uint32_t);
     }
 }
 

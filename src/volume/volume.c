@@ -1,4 +1,5 @@
 /* volume.c — sps_volume: allocation, geometry checks, index<->LPS transforms, ROI statistics. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,10 +8,16 @@
 #include "spinescore/volume.h"
 #include "util_internal.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 struct sps_volume {
     sps_geometry geom;
     size_t count;
     float *data;
+    void *map_base; /**< non-NULL when data lives in an anonymous mapping */
+    size_t map_len;
     sps_units units;
     char modality[16];
     char series_uid[128];
@@ -69,7 +76,26 @@ sps_status sps_volume_new(sps_volume **out, const sps_geometry *geom, sps_error 
         return sps_error_set(err, SPS_ENOMEM, "sps_volume_new", "out of memory");
     v->geom = *geom;
     v->count = geom->dims[0] * geom->dims[1] * geom->dims[2];
-    v->data = calloc(v->count, sizeof(float));
+    size_t bytes = v->count * sizeof(float);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* Large volumes: a fresh anonymous mapping (zero-filled by the kernel) aligned to 2 MiB and
+     * marked for transparent huge pages, so filling 300 CT slices costs ~150 page faults, not
+     * ~77 000 (measured: the 4 KiB faults were a third of the load time). */
+    if (bytes >= ((size_t)8 << 20)) {
+        const size_t huge = (size_t)2 << 20;
+        size_t len = bytes + huge;
+        void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (base != MAP_FAILED) {
+            uintptr_t a = ((uintptr_t)base + huge - 1) & ~(uintptr_t)(huge - 1);
+            (void)madvise((void *)a, bytes, MADV_HUGEPAGE); /* advice only: failure is harmless */
+            v->map_base = base;
+            v->map_len = len;
+            v->data = (float *)a;
+        }
+    }
+#endif
+    if (!v->data)
+        v->data = calloc(v->count, sizeof(float));
     if (!v->data) {
         free(v);
         return sps_error_set(err, SPS_ENOMEM, "sps_volume_new",
@@ -99,7 +125,12 @@ void sps_volume_free(sps_volume *vol)
 {
     if (!vol)
         return;
-    free(vol->data);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (vol->map_base)
+        munmap(vol->map_base, vol->map_len);
+    else
+#endif
+        free(vol->data);
     free(vol);
 }
 
@@ -162,27 +193,56 @@ void sps_geometry_lps_to_index(double ijk[3], const sps_geometry *g, const doubl
     }
 }
 
+/* Running statistics: sums shifted by the first value (numerically safe for image ranges
+ * without a division per voxel). */
 typedef struct acc {
     size_t n;
-    double min, max, mean, m2; /* Welford */
+    double shift, sum, sumsq, min, max;
 } acc;
 
 static void acc_add(acc *s, double v)
 {
     if (isnan(v))
         return;
-    s->n++;
-    if (s->n == 1) {
+    if (s->n == 0) {
+        s->shift = v;
         s->min = s->max = v;
-    } else {
-        if (v < s->min)
-            s->min = v;
-        if (v > s->max)
-            s->max = v;
     }
-    double d = v - s->mean;
-    s->mean += d / (double)s->n;
-    s->m2 += d * (v - s->mean);
+    s->n++;
+    double d = v - s->shift;
+    s->sum += d;
+    s->sumsq += d * d;
+    if (v < s->min)
+        s->min = v;
+    if (v > s->max)
+        s->max = v;
+}
+
+/* A row of voxels: the common case (no NaN) without per-voxel branches on n. */
+static void acc_add_row(acc *s, const float *row, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s->n == 0)
+        acc_add(s, row[i++]);
+    double sum = 0.0, sumsq = 0.0, mn = s->min, mx = s->max;
+    size_t nan = 0, start = i;
+    for (; i < len; i++) {
+        double v = row[i];
+        if (v != v) {
+            nan++;
+            continue;
+        }
+        double d = v - s->shift;
+        sum += d;
+        sumsq += d * d;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+    }
+    s->n += (len - start) - nan;
+    s->sum += sum;
+    s->sumsq += sumsq;
+    s->min = mn;
+    s->max = mx;
 }
 
 static void acc_out(sps_volume_stats *out, const acc *s)
@@ -190,10 +250,12 @@ static void acc_out(sps_volume_stats *out, const acc *s)
     memset(out, 0, sizeof *out);
     out->count = s->n;
     if (s->n) {
+        double mean = s->sum / (double)s->n;
+        double var = s->sumsq / (double)s->n - mean * mean;
         out->min = s->min;
         out->max = s->max;
-        out->mean = s->mean;
-        out->sd = sqrt(s->m2 / (double)s->n);
+        out->mean = s->shift + mean;
+        out->sd = var > 0.0 ? sqrt(var) : 0.0;
     }
 }
 
@@ -213,9 +275,7 @@ sps_status sps_volume_stats_box(sps_volume_stats *out, const sps_volume *vol, co
     const size_t nx = vol->geom.dims[0], ny = vol->geom.dims[1];
     for (size_t k = l[2]; k < h[2]; k++)
         for (size_t j = l[1]; j < h[1]; j++) {
-            const float *row = vol->data + (k * ny + j) * nx;
-            for (size_t i = l[0]; i < h[0]; i++)
-                acc_add(&s, row[i]);
+            acc_add_row(&s, vol->data + (k * ny + j) * nx + l[0], h[0] - l[0]);
         }
     acc_out(out, &s);
     return SPS_OK;

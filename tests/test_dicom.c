@@ -673,6 +673,63 @@ static void test_dicom__corrupt_end_slice_is_skipped_and_reported(void **state)
     free(dir);
 }
 
+static void test_dicom__repeated_acquisition_and_localizer_are_split(void **state)
+{
+    (void)state;
+    char *dir = make_series("--repeat-acquisition --localizer");
+    sps_dicom_index *idx = NULL;
+    sps_error err;
+    assert_int_equal(sps_dicom_scan(&idx, dir, &err), SPS_OK);
+    /* one SeriesInstanceUID: 6 slices x 2 acquisitions + 1 coronal localizer = 3 volumes */
+    assert_int_equal(sps_dicom_index_series_count(idx), 3);
+    int acq1 = 0, acq2 = 0, loc = 0;
+    for (size_t i = 0; i < 3; i++) {
+        const sps_dicom_series_info *s = sps_dicom_index_series(idx, i);
+        sps_volume *v = NULL;
+        sps_dicom_load_options opt;
+        sps_dicom_load_options_init(&opt);
+        opt.min_slices = 1;
+        assert_int_equal(sps_dicom_load(&v, NULL, idx, s->key, &opt, &err), SPS_OK);
+        sps_volume_stats st;
+        sps_volume_stats_all(&st, v, NULL);
+        if (s->localizer) {
+            loc++;
+            assert_int_equal(s->orientation, SPS_ORIENTATION_CORONAL);
+            assert_non_null(strstr(s->split, "localizer"));
+            assert_int_equal(s->frames, 1);
+        } else if (strstr(s->split, "acquisition 1")) {
+            acq1++;
+            assert_int_equal(s->frames, 6);
+            sps_assert_near(st.min, -24.0, 0); /* 1000 - 1024 */
+        } else if (strstr(s->split, "acquisition 2")) {
+            acq2++;
+            assert_int_equal(s->frames, 6);
+            sps_assert_near(st.min, (double)((11000 & 0xFFF) - 1024), 0);
+        }
+        sps_volume_free(v);
+    }
+    assert_int_equal(acq1 + acq2 + loc, 3);
+    assert_int_equal(acq1 * acq2 * loc, 1);
+    sps_dicom_index_free(idx);
+    sps_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_dicom__absurd_dimensions_are_refused_before_allocation(void **state)
+{
+    (void)state;
+    char *dir = make_series("--absurd"); /* Rows = Columns = 65535, 3 slices: 12.9e9 voxels */
+    sps_volume *v = NULL;
+    sps_dicom_report *rep = NULL;
+    sps_error err;
+    assert_int_equal(load(&v, &rep, dir, NULL, 3, &err), SPS_EINVALID);
+    assert_null(v);
+    assert_non_null(strstr(err.message, "65535 x 65535 x 3 voxels exceed the limit"));
+    sps_dicom_report_free(rep);
+    sps_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_dicom__missing_path_is_not_found(void **state)
 {
     (void)state;
@@ -704,6 +761,8 @@ int main(void)
         cmocka_unit_test(test_dicom__dicomdir_references_are_followed),
         cmocka_unit_test(test_dicom__shuffled_synthetic_series_loads_in_position_order),
         cmocka_unit_test(test_dicom__corrupt_end_slice_is_skipped_and_reported),
+        cmocka_unit_test(test_dicom__repeated_acquisition_and_localizer_are_split),
+        cmocka_unit_test(test_dicom__absurd_dimensions_are_refused_before_allocation),
         cmocka_unit_test(test_dicom__missing_path_is_not_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

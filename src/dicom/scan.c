@@ -304,25 +304,29 @@ static sps_status scan_file(sps_dicom_index *idx, const char *path, int follow_d
 
 /* ---------------------------------------------------------------- grouping and splitting */
 
-static const sps_dicom_index *g_sort_idx; /* qsort has no context argument; scan is not reentrant
-                                           * through it (set and used inside build_parts only) */
+/* Sort record: carries the strings it compares, so qsort needs no global context. */
+typedef struct sortrec {
+    const char *series, *sop, *path;
+    size_t file;
+    uint32_t frame;
+    int legacy;
+} sortrec;
 
-static int cmp_slice_series(const void *a, const void *b)
+static int cmp_sortrec(const void *a, const void *b)
 {
-    const sps_dcm_slice *x = a, *y = b;
-    const sps_dcm_file *fx = &g_sort_idx->files[x->file], *fy = &g_sort_idx->files[y->file];
-    int c = strcmp(fx->h.series_uid, fy->h.series_uid);
+    const sortrec *x = a, *y = b;
+    int c = strcmp(x->series, y->series);
     if (c)
         return c;
-    if (!fx->h.series_uid[0]) { /* no UID: every file is its own series */
-        c = strcmp(fx->path, fy->path);
+    if (!x->series[0]) { /* no UID: every file is its own series */
+        c = strcmp(x->path, y->path);
         if (c)
             return c;
     }
-    c = strcmp(fx->h.sop_instance, fy->h.sop_instance);
+    c = strcmp(x->sop, y->sop);
     if (c)
         return c;
-    c = strcmp(fx->path, fy->path);
+    c = strcmp(x->path, y->path);
     if (c)
         return c;
     return (x->frame > y->frame) - (x->frame < y->frame);
@@ -516,19 +520,35 @@ static sps_status build_parts(sps_dicom_index *idx)
         status = SPS_ENOMEM;
         goto done;
     }
-    for (size_t i = 0; i < idx->nfiles; i++) {
-        const sps_dcm_header *h = &idx->files[i].h;
-        unsigned nf = h->frames ? h->frames : 1;
-        for (unsigned k = 0; k < nf; k++) {
-            sps_dcm_slice *s = &idx->slices[idx->nslices++];
-            s->file = i;
-            s->frame = k;
-            s->legacy_multiframe = (nf > 1 && !h->per_frame);
+    {
+        sortrec *rec = malloc(total * sizeof *rec);
+        if (!rec) {
+            status = SPS_ENOMEM;
+            goto done;
         }
+        size_t nr = 0;
+        for (size_t i = 0; i < idx->nfiles; i++) {
+            const sps_dcm_header *h = &idx->files[i].h;
+            unsigned nf = h->frames ? h->frames : 1;
+            for (unsigned k = 0; k < nf; k++) {
+                sortrec *r = &rec[nr++];
+                r->series = h->series_uid;
+                r->sop = h->sop_instance;
+                r->path = idx->files[i].path;
+                r->file = i;
+                r->frame = k;
+                r->legacy = (nf > 1 && !h->per_frame);
+            }
+        }
+        qsort(rec, nr, sizeof *rec, cmp_sortrec);
+        for (size_t i = 0; i < nr; i++) {
+            sps_dcm_slice *s = &idx->slices[idx->nslices++];
+            s->file = rec[i].file;
+            s->frame = rec[i].frame;
+            s->legacy_multiframe = rec[i].legacy;
+        }
+        free(rec);
     }
-    g_sort_idx = idx;
-    qsort(idx->slices, idx->nslices, sizeof *idx->slices, cmp_slice_series);
-    g_sort_idx = NULL;
 
     for (size_t a = 0; a < idx->nslices;) {
         /* one series: slices [a, b) */

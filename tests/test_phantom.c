@@ -160,6 +160,51 @@ static void test_phantom__body_volume_and_lesion_fraction_match_voxels(void **st
     free(m);
 }
 
+static void test_phantom__mixed_lesion_and_posterolateral_extent_show_in_voxels(void **state)
+{
+    (void)state;
+    const char *spec =
+        "{\"name\":\"mixed\",\"seed\":8,\"levels\":{\"from\":\"T11\",\"to\":\"L1\"},"
+        "\"acquisition\":{\"modality\":\"CT\",\"plane\":\"axial\",\"matrix\":[96,96],"
+        "\"pixel_spacing_mm\":[0.7,0.7],\"slices\":40,\"slice_thickness_mm\":0.7,\"supersample\":1,"
+        "\"noise_sd\":0},"
+        "\"lesions\":[{\"level\":\"T12\",\"type\":\"mixed\",\"hu_lytic\":20,\"hu_blastic\":1000,"
+        "\"body_fraction\":0.5,\"extends\":[\"pedicle_left\",\"facet_left\"]}]}";
+    ph_model *m = load_spec_text(spec, -1);
+    ph_image img;
+    render(m, &img);
+    size_t n = (size_t)img.cols * img.rows * img.slices;
+    long lyt = 0, bla = 0, ped[2] = {0, 0}, ped_les[2] = {0, 0}, fac_les[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (img.vert[i] != m->focus)
+            continue;
+        int les = img.lesion[i] != 0;
+        if (img.part[i] == PH_PART_BODY && les) {
+            lyt += img.tissue[i] == PH_LYTIC;
+            bla += img.tissue[i] == PH_BLASTIC;
+            /* a voxel value is exactly the tissue value without noise or supersampling */
+            sps_assert_near(img.value[i], img.tissue[i] == PH_LYTIC ? 20.0 : 1000.0, 1e-3);
+        }
+        if (img.part[i] == PH_PART_PEDICLE_L || img.part[i] == PH_PART_PEDICLE_R) {
+            int side = img.part[i] == PH_PART_PEDICLE_R;
+            ped[side]++;
+            ped_les[side] += les;
+        }
+        if ((img.part[i] == PH_PART_FACET_L || img.part[i] == PH_PART_FACET_R) && les)
+            fac_les[img.part[i] == PH_PART_FACET_R]++;
+    }
+    double share = (double)bla / (double)(lyt + bla);
+    /* both components >= 20 %: a §3.2 classifier would call it mixed */
+    assert_true(share >= 0.2 && share <= 0.8);
+    sps_assert_near(share, m->lesion[0].blastic_share, 0.05);
+    /* left pedicle and facet replaced entirely, right side untouched */
+    assert_true(ped[0] > 50 && ped_les[0] == ped[0]);
+    assert_true(ped[1] > 50 && ped_les[1] == 0);
+    assert_true(fac_les[0] > 50 && fac_les[1] == 0);
+    ph_image_free(&img);
+    free(m);
+}
+
 /* ---- heights by ray casting through the body mask ---- */
 
 static double ray_height(const ph_model *m, const ph_image *img, int v, double y)
@@ -491,7 +536,7 @@ static void test_phantom__spec_errors_name_file_and_field(void **state)
     expect_spec_error("{\n \"name\": \"x\",\n \"levels\": [\n", SPS_EFORMAT, "bad.json:", "line");
     expect_spec_error("{\"levels\":{\"from\":\"T10\",\"to\":\"L2\"},\"acquisition\":{\"modality\":\"CT\","
                       "\"slices\":4,\"slice_thickness_mm\":1,\"matrx\":[64,64]}}",
-                      SPS_EINVALID, "bad.json: acquisition.matrx", "unknown key");
+                      SPS_EINVALID, "bad.json: $.acquisition.matrx", "unknown key");
     expect_spec_error("{\"levels\":{\"from\":\"T10\",\"to\":\"T13\"},\"acquisition\":{}}", SPS_EINVALID,
                       "$.levels", "T13");
     expect_spec_error("{\"levels\":{\"from\":\"T10\",\"to\":\"L2\"},\"acquisition\":{\"modality\":\"CT\","
@@ -550,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_phantom__lytic_lesion_mean_hu_matches_spec),
         cmocka_unit_test(test_phantom__blastic_lesion_mean_hu_matches_spec),
         cmocka_unit_test(test_phantom__body_volume_and_lesion_fraction_match_voxels),
+        cmocka_unit_test(test_phantom__mixed_lesion_and_posterolateral_extent_show_in_voxels),
         cmocka_unit_test(test_phantom__heights_by_ray_casting_match_truth),
         cmocka_unit_test(test_phantom__heights_hold_in_oblique_sagittal_with_alignment),
         cmocka_unit_test(test_phantom__bilsky_grades_have_their_defining_geometry),

@@ -1,6 +1,7 @@
 /* phantom.c — the analytic spine model: geometry derivation, exact point classification,
  * lesion sizing, cross-section areas and rendering to a voxel grid with noise and blur. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -493,8 +494,10 @@ sps_status ph_model_build(ph_model *m, sps_error *err)
         ls->center_local[2] = z_inf(v) + 0.5 * hm + ls->pos_frac[2] * 0.5 * hm;
         double lo = 0.0, hi = 4.0;
         set_lesion_size(v, ls, hi);
+        char where[64];
+        snprintf(where, sizeof where, "lesions[%d].body_fraction", i);
         if (lesion_body_fraction(v, ls, 0.25) < ls->body_fraction_spec)
-            return sps_error_set(err, SPS_EINVALID, "lesions.body_fraction",
+            return sps_error_set(err, SPS_EINVALID, where,
                                  "%.3f cannot be reached at %s with this lesion position",
                                  ls->body_fraction_spec, v->name);
         for (int it = 0; it < 40; it++) {

@@ -172,7 +172,7 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
                                        "slice_thickness_mm", "slice_spacing_mm", "center_lps", "oblique_deg",
                                        "transfer_syntax", "supersample", "noise_sd", "blur_sigma_mm", "window",
                                        NULL};
-    const char *P = "acquisition";
+    const char *P = "$.acquisition";
     sps_status st = check_keys(c, a, P, keys);
     if (st != SPS_OK)
         return st;
@@ -185,7 +185,7 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
     else if (strcmp(mod, "MR") == 0)
         q->is_mr = 1;
     else
-        return fail(c, "acquisition.modality", "\"%s\": expected \"CT\" or \"MR\"", mod);
+        return fail(c, "$.acquisition.modality", "\"%s\": expected \"CT\" or \"MR\"", mod);
     if ((st = get_str(c, a, "plane", P, 0, &plane)) != SPS_OK)
         return st;
     if (strcmp(plane, "axial") == 0)
@@ -195,12 +195,12 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
     else if (strcmp(plane, "coronal") == 0)
         q->plane = PH_PLANE_CORONAL;
     else
-        return fail(c, "acquisition.plane", "\"%s\": expected \"axial\", \"sagittal\" or \"coronal\"", plane);
+        return fail(c, "$.acquisition.plane", "\"%s\": expected \"axial\", \"sagittal\" or \"coronal\"", plane);
     double mat[2] = {128, 128}, ps[2] = {1, 1};
     if ((st = get_vec(c, a, "matrix", P, 2, 16, 1024, mat, NULL)) != SPS_OK)
         return st;
     if (mat[0] != floor(mat[0]) || mat[1] != floor(mat[1]))
-        return fail(c, "acquisition.matrix", "%s", "expected integers [columns, rows]");
+        return fail(c, "$.acquisition.matrix", "%s", "expected integers [columns, rows]");
     q->cols = (int)mat[0];
     q->rows = (int)mat[1];
     if ((st = get_vec(c, a, "pixel_spacing_mm", P, 2, 0.05, 10, ps, NULL)) != SPS_OK)
@@ -229,7 +229,7 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
     else if (strcmp(ts, "rle") == 0)
         q->syntax = 2;
     else
-        return fail(c, "acquisition.transfer_syntax", "\"%s\": expected \"explicit_le\", \"jpeg_ls\" or \"rle\"",
+        return fail(c, "$.acquisition.transfer_syntax", "\"%s\": expected \"explicit_le\", \"jpeg_ls\" or \"rle\"",
                     ts);
     q->supersample = 2;
     if ((st = get_int(c, a, "supersample", P, 1, 4, 0, &q->supersample)) != SPS_OK)
@@ -243,7 +243,7 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
     if ((st = get_vec(c, a, "window", P, 2, -2000, 10000, win, NULL)) != SPS_OK)
         return st;
     if (!(win[1] > 0))
-        return fail(c, "acquisition.window", "%s", "width (second value) must be > 0");
+        return fail(c, "$.acquisition.window", "%s", "width (second value) must be > 0");
     q->window_center = win[0];
     q->window_width = win[1];
     return SPS_OK;
@@ -508,5 +508,11 @@ sps_status ph_model_from_json(ph_model *m, const char *text, const char *src, lo
     cJSON_Delete(root);
     if (st != SPS_OK)
         return st;
-    return ph_model_build(m, err);
+    st = ph_model_build(m, err);
+    if (st != SPS_OK && err) { /* name the spec file in errors found while deriving the model */
+        char w[sizeof err->where];
+        snprintf(w, sizeof w, "%s: $.%.200s", c.src, err->where);
+        sps_strlcpy(err->where, w, sizeof err->where);
+    }
+    return st;
 }

@@ -169,12 +169,12 @@ static void test_phantom__mixed_lesion_and_posterolateral_extent_show_in_voxels(
         "\"pixel_spacing_mm\":[0.7,0.7],\"slices\":40,\"slice_thickness_mm\":0.7,\"supersample\":1,"
         "\"noise_sd\":0},"
         "\"lesions\":[{\"level\":\"T12\",\"type\":\"mixed\",\"hu_lytic\":20,\"hu_blastic\":1000,"
-        "\"body_fraction\":0.5,\"extends\":[\"pedicle_left\",\"facet_left\"]}]}";
+        "\"body_fraction\":0.5,\"extends\":[\"pedicle_left\",\"facet_left\",\"costovertebral_left\"]}]}";
     ph_model *m = load_spec_text(spec, -1);
     ph_image img;
     render(m, &img);
     size_t n = (size_t)img.cols * img.rows * img.slices;
-    long lyt = 0, bla = 0, ped[2] = {0, 0}, ped_les[2] = {0, 0}, fac_les[2] = {0, 0};
+    long lyt = 0, bla = 0, ped[2] = {0, 0}, ped_les[2] = {0, 0}, fac_les[2] = {0, 0}, cv[2] = {0, 0}, cv_les[2] = {0, 0};
     for (size_t i = 0; i < n; i++) {
         if (img.vert[i] != m->focus)
             continue;
@@ -192,15 +192,22 @@ static void test_phantom__mixed_lesion_and_posterolateral_extent_show_in_voxels(
         }
         if ((img.part[i] == PH_PART_FACET_L || img.part[i] == PH_PART_FACET_R) && les)
             fac_les[img.part[i] == PH_PART_FACET_R]++;
+        if (img.part[i] == PH_PART_COSTOVERT_L || img.part[i] == PH_PART_COSTOVERT_R) {
+            int side = img.part[i] == PH_PART_COSTOVERT_R;
+            cv[side]++;
+            cv_les[side] += les;
+        }
     }
     double share = (double)bla / (double)(lyt + bla);
     /* both components >= 20 %: a §3.2 classifier would call it mixed */
     assert_true(share >= 0.2 && share <= 0.8);
     sps_assert_near(share, m->lesion[0].blastic_share, 0.05);
-    /* left pedicle and facet replaced entirely, right side untouched */
+    /* left pedicle, facet and costovertebral joint replaced entirely, right side untouched */
     assert_true(ped[0] > 50 && ped_les[0] == ped[0]);
     assert_true(ped[1] > 50 && ped_les[1] == 0);
     assert_true(fac_les[0] > 50 && fac_les[1] == 0);
+    assert_true(cv[0] > 50 && cv_les[0] == cv[0]);
+    assert_true(cv[1] > 50 && cv_les[1] == 0);
     ph_image_free(&img);
     free(m);
 }
@@ -550,6 +557,10 @@ static void test_phantom__spec_errors_name_file_and_field(void **state)
     expect_spec_error("{\"levels\":{\"from\":\"T10\",\"to\":\"L2\"},\"acquisition\":{\"modality\":\"CT\","
                       "\"slices\":4,\"slice_thickness_mm\":1},\"epidural\":{\"level\":\"L2\",\"bilsky\":\"2\"}}",
                       SPS_EINVALID, "epidural.level", "conus");
+    expect_spec_error("{\"levels\":{\"from\":\"T10\",\"to\":\"L2\"},\"acquisition\":{\"modality\":\"CT\","
+                      "\"slices\":4,\"slice_thickness_mm\":1},\"lesions\":[{\"level\":\"L1\",\"type\":\"lytic\","
+                      "\"body_fraction\":0.3,\"extends\":[\"costovertebral_left\"]}]}",
+                      SPS_EINVALID, "$.lesions[0]", "ribs");
 }
 
 static void test_dicom_write__rejects_bad_input_and_makes_valid_uids(void **state)

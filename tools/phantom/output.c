@@ -29,7 +29,7 @@ sps_status ph_write_dicom(const ph_model *m, const ph_image *img, const char *di
     char uid_seed[96], pid[64], desc[128];
     ph_uid_seed(m, uid_seed, sizeof uid_seed);
     snprintf(pid, sizeof pid, "SPS-PHANTOM-%" PRIu64, m->seed);
-    snprintf(desc, sizeof desc, "PHANTOM %s %s", m->name, a->is_mr ? "T2" : "CT");
+    snprintf(desc, sizeof desc, "PHANTOM %s %s", m->name, a->is_mr ? (a->is_t1 ? "T1" : "T2") : "CT");
     sps_dw_series s = {0};
     s.modality = a->is_mr ? SPS_DW_MODALITY_MR : SPS_DW_MODALITY_CT;
     s.syntax = (sps_dw_syntax)a->syntax;
@@ -53,8 +53,8 @@ sps_status ph_write_dicom(const ph_model *m, const ph_image *img, const char *di
     s.series_description = desc;
     s.series_number = a->is_mr ? 2 : 1;
     s.uid_seed = uid_seed;
-    s.mr_echo_time_ms = 100;
-    s.mr_repetition_time_ms = 3000;
+    s.mr_echo_time_ms = a->is_t1 ? 10 : 100;
+    s.mr_repetition_time_ms = a->is_t1 ? 500 : 3000;
     s.mr_field_strength_t = 1.5;
     s.ct_kvp = 120;
     sps_status st = sps_dicom_write_series(dir, &s, px, err);

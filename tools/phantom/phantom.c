@@ -135,6 +135,51 @@ static int mixed_is_blastic(const ph_lesion *ls, const double l[3])
     return g > 0;
 }
 
+/* Distance from p to the segment a-b; *t = position along it (0..1). */
+static double seg_dist(const double p[3], const double a[3], const double b[3], double *t)
+{
+    double ab[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, ap[3] = {p[0] - a[0], p[1] - a[1], p[2] - a[2]};
+    double L2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
+    double s = L2 > 0 ? (ap[0] * ab[0] + ap[1] * ab[1] + ap[2] * ab[2]) / L2 : 0;
+    s = s < 0 ? 0 : s > 1 ? 1 : s;
+    double d[3] = {ap[0] - s * ab[0], ap[1] - s * ab[1], ap[2] - s * ab[2]};
+    *t = s;
+    return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+}
+
+/* Thoracic rib (T1-T12), mirrored left/right: a 4.5-mm head 1.5 mm lateral of the posterolateral
+ * body margin at the level of the transverse process, a 3.5-mm shaft to just anterior of the
+ * transverse-process tip (costotransverse joint), then anterolaterally and caudally (60 mm; 30 mm
+ * for the floating T11/T12 ribs). Returns 0 outside, 1 cortex, 2 trabecular; sets *part. */
+static int rib_test(const ph_vert *v, const double l[3], double crx, double cry, double wl, double t,
+                    ph_part *part)
+{
+    if (v->level > 11)
+        return 0;
+    const double rh = 4.5, rs = 3.5, yh = 0.55 * v->b, zr = 0.225 * v->h_nom;
+    double p0[3] = {v->a * sqrt(1.0 - 0.55 * 0.55) + 1.5 + rh, yh, zr};
+    double p1[3] = {crx + wl + 12.0 + 0.5 * (double)v->level - 4.0, v->b + cry - 8.0, zr};
+    double dir[3] = {0.85, -0.35, -0.4}, nd = sqrt(0.85 * 0.85 + 0.35 * 0.35 + 0.4 * 0.4);
+    double len = v->level >= 10 ? 30.0 : 60.0;
+    double p2[3] = {p1[0] + len * dir[0] / nd, p1[1] + len * dir[1] / nd, p1[2] + len * dir[2] / nd};
+    double q[3] = {fabs(l[0]), l[1], l[2]};
+    if (q[0] < p0[0] - rh - 1.0 || fabs(q[2] - zr) > 60.0)
+        return 0;
+    double dh = sqrt((q[0] - p0[0]) * (q[0] - p0[0]) + (q[1] - p0[1]) * (q[1] - p0[1]) +
+                     (q[2] - p0[2]) * (q[2] - p0[2]));
+    double t1, t2;
+    double d1 = seg_dist(q, p0, p1, &t1), d2 = seg_dist(q, p1, p2, &t2);
+    double len1 = sqrt((p1[0] - p0[0]) * (p1[0] - p0[0]) + (p1[1] - p0[1]) * (p1[1] - p0[1]));
+    int in_head = dh <= rh, in1 = d1 <= rs, in2 = d2 <= rs;
+    if (!in_head && !in1 && !in2)
+        return 0;
+    int joint = in_head || (in1 && t1 * len1 <= 8.0);
+    int left = l[0] > 0;
+    *part = joint ? (left ? PH_PART_COSTOVERT_L : PH_PART_COSTOVERT_R) : (left ? PH_PART_RIB_L : PH_PART_RIB_R);
+    int inner = dh <= rh - t || d1 <= rs - t || d2 <= rs - t;
+    return inner ? 2 : 1;
+}
+
 /* Posterior elements. Returns 0 outside, 1 cortex, 2 trabecular; sets *part. */
 static int arch_test(const ph_model *m, int vi, const double l[3], ph_part *part)
 {
@@ -172,6 +217,10 @@ static int arch_test(const ph_model *m, int vi, const double l[3], ph_part *part
                     z <= 0.4 * h - t;
         return inner ? 2 : 1;
     }
+    /* ribs (thoracic levels) */
+    int r = rib_test(v, l, crx, cry, wl, t, part);
+    if (r)
+        return r;
     /* spinous process, sloping caudally */
     double ys0 = yc + cry + wp - 1.5, ys1 = ys0 + sp_len(v);
     if (y >= ys0 && y <= ys1 && ax <= 3.0) {
@@ -213,6 +262,8 @@ static int bone_test(const ph_model *m, int vi, const double l[3], ph_class *out
             hit = ls->pedicle[part == PH_PART_PEDICLE_L ? 0 : 1];
         else if (part == PH_PART_FACET_L || part == PH_PART_FACET_R)
             hit = ls->facet[part == PH_PART_FACET_L ? 0 : 1];
+        else if (part == PH_PART_COSTOVERT_L || part == PH_PART_COSTOVERT_R)
+            hit = ls->costo[part == PH_PART_COSTOVERT_L ? 0 : 1];
         if (hit) {
             int blastic = ls->cls == PH_LESION_BLASTIC ||
                           (ls->cls == PH_LESION_MIXED && mixed_is_blastic(ls, l));

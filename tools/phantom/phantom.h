@@ -42,6 +42,10 @@ typedef enum ph_part {
     PH_PART_SPINOUS,
     PH_PART_DISC,
     PH_PART_CANAL,
+    PH_PART_COSTOVERT_L, /* rib head and neck (first 8 mm) at the costovertebral joint, T1-T12 */
+    PH_PART_COSTOVERT_R,
+    PH_PART_RIB_L,       /* rest of the rib in the model (posterior arc only) */
+    PH_PART_RIB_R,
     PH_PART_COUNT
 } ph_part;
 
@@ -66,7 +70,7 @@ typedef struct ph_lesion {
     double pos_frac[3];        /**< spec: centre as fractions of (a, b, H/2); default 0, 0.2, 0 */
     double center_local[3];    /**< ellipsoid centre in the vertebra frame, mm */
     double radii[3];           /**< ellipsoid radii, mm */
-    int pedicle[2], facet[2];  /**< [0] = left, [1] = right: replaced by tumour */
+    int pedicle[2], facet[2], costo[2]; /**< [0] = left, [1] = right: replaced by tumour */
 } ph_lesion;
 
 typedef struct ph_vert {
@@ -84,6 +88,7 @@ typedef struct ph_vert {
 
 typedef struct ph_acq {
     int is_mr;
+    int is_t1;                       /**< MR only: T1-like instead of T2-like contrast */
     ph_plane plane;
     int cols, rows, slices;
     double col_spacing, row_spacing; /**< PixelSpacing[1], PixelSpacing[0] */

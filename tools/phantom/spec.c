@@ -171,6 +171,7 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
     static const char *const keys[] = {"modality", "plane", "matrix", "pixel_spacing_mm", "slices",
                                        "slice_thickness_mm", "slice_spacing_mm", "center_lps", "oblique_deg",
                                        "transfer_syntax", "supersample", "noise_sd", "blur_sigma_mm", "window",
+                                       "contrast",
                                        NULL};
     const char *P = "$.acquisition";
     sps_status st = check_keys(c, a, P, keys);
@@ -186,6 +187,19 @@ static sps_status parse_acq(ctx *c, ph_model *m, const cJSON *a)
         q->is_mr = 1;
     else
         return fail(c, "$.acquisition.modality", "\"%s\": expected \"CT\" or \"MR\"", mod);
+    const char *contrast = q->is_mr ? "T2" : NULL;
+    if ((st = get_str(c, a, "contrast", P, 0, &contrast)) != SPS_OK)
+        return st;
+    if (!q->is_mr && contrast)
+        return fail(c, "$.acquisition.contrast", "%s", "only for modality \"MR\" (\"T1\" or \"T2\")");
+    if (q->is_mr && strcmp(contrast, "T1") == 0) {
+        /* T1-like: fat and fatty marrow bright, CSF dark, lesions hypointense to marrow */
+        double t1[PH_TISSUE_COUNT] = {0, 1600, 500, 40, 1100, 450, 1500, 250, 700, 550, 400, 100};
+        memcpy(m->value_mr, t1, sizeof t1);
+        q->is_t1 = 1;
+    } else if (q->is_mr && strcmp(contrast, "T2") != 0) {
+        return fail(c, "$.acquisition.contrast", "\"%s\": expected \"T1\" or \"T2\"", contrast);
+    }
     if ((st = get_str(c, a, "plane", P, 0, &plane)) != SPS_OK)
         return st;
     if (strcmp(plane, "axial") == 0)
@@ -426,9 +440,16 @@ sps_status ph_model_from_json(ph_model *m, const char *text, const char *src, lo
                         L->facet[0] = 1;
                     else if (strcmp(s, "facet_right") == 0)
                         L->facet[1] = 1;
+                    else if (strcmp(s, "costovertebral_left") == 0 || strcmp(s, "costovertebral_right") == 0) {
+                        if (m->vert[L->vert].level > 11)
+                            st = fail(&c, P, "extends: \"%s\": only thoracic levels (T1-T12) have ribs", s);
+                        else
+                            L->costo[strcmp(s, "costovertebral_left") == 0 ? 0 : 1] = 1;
+                    }
                     else
                         st = fail(&c, P,
-                                  "extends: \"%s\" is not pedicle_left, pedicle_right, facet_left or facet_right",
+                                  "extends: \"%s\" is not pedicle_left, pedicle_right, facet_left, facet_right, "
+                                  "costovertebral_left or costovertebral_right",
                                   s);
                 }
             }

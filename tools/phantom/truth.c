@@ -179,7 +179,10 @@ static cJSON *series_json(const ph_model *m)
     cJSON_AddItemToObject(s, "column_cosines", vec3(a->col_cos));
     cJSON_AddItemToObject(s, "slice_normal", vec3(a->normal));
     cJSON_AddItemToObject(s, "center_lps", vec3(a->center));
-    cJSON_AddStringToObject(s, "intensity_unit", a->is_mr ? "MR signal (arbitrary, T2-like)" : "HU");
+    cJSON_AddStringToObject(s, "intensity_unit",
+                            a->is_mr ? (a->is_t1 ? "MR signal (arbitrary, T1-like)" : "MR signal (arbitrary, T2-like)") : "HU");
+    if (a->is_mr)
+        cJSON_AddStringToObject(s, "contrast", a->is_t1 ? "T1" : "T2");
     if (!a->is_mr) {
         add_num(s, "rescale_intercept", -1024);
         add_num(s, "rescale_slope", 1);
@@ -289,7 +292,12 @@ static cJSON *lesion_json(const ph_model *m, const ph_lesion *ls)
         cJSON_AddItemToArray(ex, cJSON_CreateString("facet_left"));
     if (ls->facet[1])
         cJSON_AddItemToArray(ex, cJSON_CreateString("facet_right"));
-    int left = ls->pedicle[0] || ls->facet[0], right = ls->pedicle[1] || ls->facet[1];
+    if (ls->costo[0])
+        cJSON_AddItemToArray(ex, cJSON_CreateString("costovertebral_left"));
+    if (ls->costo[1])
+        cJSON_AddItemToArray(ex, cJSON_CreateString("costovertebral_right"));
+    int left = ls->pedicle[0] || ls->facet[0] || ls->costo[0];
+    int right = ls->pedicle[1] || ls->facet[1] || ls->costo[1];
     cJSON *pl = cJSON_AddObjectToObject(o, "posterolateral");
     cJSON_AddBoolToObject(pl, "left", left);
     cJSON_AddBoolToObject(pl, "right", right);
@@ -475,7 +483,8 @@ sps_status ph_truth_json(const ph_model *m, char **out, sps_error *err)
     add_near(near, "collapse_pct", mx, 20.0, 2.0);
     if (fl)
         add_near(near, "body_fraction x100", 100.0 * frac, 50.0, 2.0);
-    int left = fl && (fl->pedicle[0] || fl->facet[0]), right = fl && (fl->pedicle[1] || fl->facet[1]);
+    int left = fl && (fl->pedicle[0] || fl->facet[0] || fl->costo[0]);
+    int right = fl && (fl->pedicle[1] || fl->facet[1] || fl->costo[1]);
     cJSON_AddStringToObject(sins, "posterolateral",
                             left && right ? "bilateral" : (left || right) ? "unilateral" : "none");
     cJSON_AddNullToObject(sins, "pain");
@@ -493,6 +502,10 @@ sps_status ph_truth_json(const ph_model *m, char **out, sps_error *err)
     if (m->epi_vert >= 0 && m->vert[m->epi_vert].level > 11)
         cJSON_AddItemToArray(notes, cJSON_CreateString(
                                         "Bilsky at L1 and below is an analogy (conus/cauda equina), §2"));
+    if (m->epi_vert >= 0 && m->acq.is_t1)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(
+                                        "Bilsky is graded on axial T2 (clinical-reference.md §2); this T1-like "
+                                        "series carries the constructed grade only"));
     cJSON_AddItemToObject(ex, "near_threshold", near);
     cJSON_AddItemToObject(ex, "notes", notes);
     cJSON_AddStringToObject(ex, "rules",

@@ -15,11 +15,12 @@
 static void info_usage(FILE *f)
 {
     fprintf(f, "usage: spinescore info PATH [--series KEY] [--json] [--min-slices N] [--threads N]\n"
-               "                       [--timing]\n"
+               "                       [--timing] [--nifti OUT.nii]\n"
                "  Load one series (KEY = SeriesInstanceUID, or UID#n for a part of a split series,\n"
                "  as listed by `spinescore scan`; optional when PATH holds one series) and print\n"
                "  its geometry (LPS, mm), intensity statistics (HU for CT) and load diagnostics.\n"
-               "  --timing prints the scan and load wall times to stderr (benchmarks).\n");
+               "  --timing prints the scan and load wall times to stderr (benchmarks).\n"
+               "  --nifti writes the loaded volume as NIfTI-1 (float32, sform/qform in RAS).\n");
 }
 
 static const char *sev_name(sps_diag_severity s)
@@ -59,7 +60,7 @@ static int parse_uint(const char *s, unsigned *out)
 
 int sps_cmd_info(int argc, char **argv)
 {
-    const char *path = NULL, *key = NULL;
+    const char *path = NULL, *key = NULL, *nifti = NULL;
     int json = 0, timing = 0;
     sps_dicom_load_options opt;
     sps_dicom_load_options_init(&opt);
@@ -71,6 +72,8 @@ int sps_cmd_info(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "--timing") == 0) {
             timing = 1;
+        } else if (strcmp(argv[i], "--nifti") == 0 && i + 1 < argc) {
+            nifti = argv[++i];
         } else if (strcmp(argv[i], "--series") == 0 && i + 1 < argc) {
             key = argv[++i];
         } else if (strcmp(argv[i], "--min-slices") == 0 && i + 1 < argc) {
@@ -149,6 +152,16 @@ int sps_cmd_info(int argc, char **argv)
         }
         rc = sps_cli_exit_for_status(st);
         goto done;
+    }
+    if (nifti) {
+        sps_error werr;
+        sps_error_clear(&werr);
+        sps_status ws = sps_volume_write_nifti(vol, nifti, &werr);
+        if (ws != SPS_OK) {
+            sps_cli_print_error("info", &werr);
+            rc = sps_cli_exit_for_status(ws);
+            goto done;
+        }
     }
     const sps_geometry *g = sps_volume_geometry(vol);
     sps_volume_stats stats;

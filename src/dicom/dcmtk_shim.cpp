@@ -184,6 +184,11 @@ sps_status read_header(sps_dcm_header *h, const char *path, sps_error *err)
     h->top.stack_position = h->top.temporal_position = -1;
     h->temporal_position = -1;
 
+    // Without the data dictionary, implicit-VR files parse into UN elements and every number
+    // would silently go missing: refuse loudly instead.
+    if (!dcmDataDict.isDictionaryLoaded())
+        return sps_error_set(err, SPS_EINTERNAL, path,
+                             "DCMTK data dictionary not loaded (check DCMDICTPATH / dicom.dic)");
     DcmFileFormat ff;
     // Elements longer than 1 KiB (Pixel Data above all) are not read: they stay on disk.
     OFCondition c = ff.loadFile(path, EXS_Unknown, EGL_noChange, 1024, ERM_autoDetect);

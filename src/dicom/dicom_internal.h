@@ -133,6 +133,7 @@ struct sps_dicom_index {
     sps_dicom_problem *problems;
     size_t nproblems, capproblems;
     sps_dicom_scan_counts counts;
+    sps_error fatal; /**< why a scan stopped (ENOMEM, or EINTERNAL such as no DCMTK dictionary) */
 };
 
 /** Geometry record of a slice (per-frame group if present, else the top level). */

@@ -245,8 +245,10 @@ static sps_status scan_file(sps_dicom_index *idx, const char *path, int follow_d
     sps_error e;
     sps_error_clear(&e);
     sps_status st = sps_dcm__read_header(&f->h, path, &e);
-    if (st == SPS_ENOMEM)
+    if (st == SPS_ENOMEM || st == SPS_EINTERNAL) { /* the set-up is broken, not the file */
+        idx->fatal = e;
         return st;
+    }
     if (st != SPS_OK) {
         idx->counts.unreadable++;
         add_problem(idx, path, st, e.message);
@@ -275,7 +277,7 @@ static sps_status scan_file(sps_dicom_index *idx, const char *path, int follow_d
         free(refs);
         free(vis.dev);
         free(vis.ino);
-        return st == SPS_ENOMEM ? st : SPS_OK;
+        return (st == SPS_ENOMEM || st == SPS_EINTERNAL) ? st : SPS_OK;
     }
     if (!f->h.has_pixel_data) {
         idx->counts.no_image++;
@@ -775,8 +777,12 @@ sps_status sps_dicom_scan(sps_dicom_index **out, const char *path, sps_error *er
     if (st2 == SPS_OK)
         st2 = build_parts(idx);
     if (st2 != SPS_OK) {
+        if (idx->fatal.code != SPS_OK)
+            sps_error_set(err, idx->fatal.code, idx->fatal.where, "%s", idx->fatal.message);
+        else
+            sps_error_set(err, st2, path, "out of memory while scanning");
         sps_dicom_index_free(idx);
-        return sps_error_set(err, st2, path, "out of memory while scanning");
+        return st2;
     }
     *out = idx;
     return SPS_OK;

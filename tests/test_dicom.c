@@ -870,6 +870,23 @@ static void test_dicom__geometry_and_values_agree_with_dcm2niix(void **state)
     free(dir);
 }
 
+static void test_dicom__lone_rescale_slope_is_applied_and_warned(void **state)
+{
+    (void)state;
+    char *dir = make_series("--slope-only");
+    sps_volume *v = NULL;
+    sps_dicom_report *rep = NULL;
+    sps_error err;
+    assert_int_equal(load(&v, &rep, dir, NULL, 3, &err), SPS_OK);
+    assert_true(report_has(rep, SPS_DIAG_WARNING, "RescaleSlope (0028,1053) without RescaleIntercept"));
+    /* voxel (i,j,k) = 2 * (1000 + 100k + 5j + i), not the stored value */
+    sps_assert_near(sps_volume_at(v, 3, 2, 1), 2.0 * (1000 + 100 + 10 + 3), 0);
+    sps_volume_free(v);
+    sps_dicom_report_free(rep);
+    sps_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_dicom__missing_path_is_not_found(void **state)
 {
     (void)state;
@@ -904,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_dicom__repeated_acquisition_and_localizer_are_split),
         cmocka_unit_test(test_dicom__absurd_dimensions_are_refused_before_allocation),
         cmocka_unit_test(test_dicom__geometry_and_values_agree_with_dcm2niix),
+        cmocka_unit_test(test_dicom__lone_rescale_slope_is_applied_and_warned),
         cmocka_unit_test(test_dicom__missing_path_is_not_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

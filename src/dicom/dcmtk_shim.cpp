@@ -139,6 +139,21 @@ unsigned get_us(DcmItem *it, const DcmTagKey &key, unsigned dflt)
     return dflt;
 }
 
+// RescaleSlope / RescaleIntercept of an item; each present one replaces the default (1, 0) and
+// sets its bit in has_rescale (both are needed together; a lone one is warned about by load.c).
+void get_rescale(DcmItem *it, sps_dcm_frame *f)
+{
+    double v = 0;
+    if (get_ds(it, DCM_RescaleSlope, &v, 1)) {
+        f->slope = v;
+        f->has_rescale |= 1;
+    }
+    if (get_ds(it, DCM_RescaleIntercept, &v, 1)) {
+        f->intercept = v;
+        f->has_rescale |= 2;
+    }
+}
+
 // Fill f from one functional-groups item (shared or per-frame); absent macros leave f alone.
 void parse_functional_group(DcmItem *fg, sps_dcm_frame *f)
 {
@@ -158,14 +173,8 @@ void parse_functional_group(DcmItem *fg, sps_dcm_frame *f)
             f->has_thickness = 1;
     }
     s = nullptr;
-    if (fg->findAndGetSequenceItem(DCM_PixelValueTransformationSequence, s, 0).good() && s) {
-        double sl = 1, ic = 0;
-        if (get_ds(s, DCM_RescaleSlope, &sl, 1) && get_ds(s, DCM_RescaleIntercept, &ic, 1)) {
-            f->slope = sl;
-            f->intercept = ic;
-            f->has_rescale = 1;
-        }
-    }
+    if (fg->findAndGetSequenceItem(DCM_PixelValueTransformationSequence, s, 0).good() && s)
+        get_rescale(s, f);
     s = nullptr;
     if (fg->findAndGetSequenceItem(DCM_FrameContentSequence, s, 0).good() && s) {
         int v = 0;
@@ -262,12 +271,13 @@ sps_status read_header(sps_dcm_header *h, const char *path, sps_error *err)
     t->has_iop = get_ds(ds, DCM_ImageOrientationPatient, t->iop, 6);
     t->has_spacing = get_ds(ds, DCM_PixelSpacing, t->pixel_spacing, 2);
     t->has_thickness = get_ds(ds, DCM_SliceThickness, &t->thickness, 1);
+    get_rescale(ds, t);
+    h->has_modality_lut = ds->tagExists(DCM_ModalityLUTSequence) ? 1 : 0;
     {
-        double sl = 1, ic = 0;
-        if (get_ds(ds, DCM_RescaleSlope, &sl, 1) && get_ds(ds, DCM_RescaleIntercept, &ic, 1)) {
-            t->slope = sl;
-            t->intercept = ic;
-            t->has_rescale = 1;
+        int pad = 0;
+        if (get_int(ds, DCM_PixelPaddingValue, &pad)) {
+            h->pixel_padding = pad;
+            h->has_pixel_padding = 1;
         }
     }
     DcmItem *shared = nullptr;

@@ -22,7 +22,8 @@ typedef struct sps_dcm_frame {
     double pixel_spacing[2];  /**< PixelSpacing (0028,0030): row spacing, column spacing */
     double slope, intercept;  /**< RescaleSlope/Intercept (0028,1053/1052) */
     double thickness;         /**< SliceThickness (0018,0050) */
-    int has_ipp, has_iop, has_spacing, has_rescale, has_thickness;
+    int has_ipp, has_iop, has_spacing, has_thickness;
+    int has_rescale; /**< bit 1: RescaleSlope present, bit 2: RescaleIntercept present */
     int stack_position;       /**< FrameContent InStackPositionNumber, or -1 */
     int temporal_position;    /**< FrameContent TemporalPositionIndex, or -1 */
 } sps_dcm_frame;
@@ -38,8 +39,9 @@ typedef struct sps_dcm_header {
     unsigned rows, cols, frames, bits_allocated, bits_stored, high_bit, pixel_rep, samples;
     int has_pixel_data, is_dicomdir, has_meta;
     char private_compression[32]; /**< e.g. ELSCINT1 (07A1,1011) "PMSCT_RLE1"; empty if none */
-    double spacing_between_slices, gantry_tilt_deg;
-    int has_spacing_between, has_gantry_tilt;
+    double spacing_between_slices, gantry_tilt_deg, pixel_padding;
+    int has_spacing_between, has_gantry_tilt, has_pixel_padding;
+    int has_modality_lut; /**< ModalityLUTSequence (0028,3000): not supported */
     sps_dcm_frame top;        /**< top-level values merged with the shared functional group */
     sps_dcm_frame *per_frame; /**< enhanced multi-frame: one per frame (malloc), else NULL */
     size_t n_per_frame;

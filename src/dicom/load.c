@@ -185,8 +185,8 @@ static sps_status decode_all(ctx *c, sslice *ss, size_t n, float *data, size_t f
             size_t k = pairs[2 * q + 1];
             frames[q] = ss[k].s->frame;
             dsts[q] = data + k * frame_px;
-            sl[q] = ss[k].f->has_rescale ? ss[k].f->slope : 1.0;
-            ic[q] = ss[k].f->has_rescale ? ss[k].f->intercept : 0.0;
+            sl[q] = ss[k].f->slope; /* 1 and 0 when absent (set by the header reader) */
+            ic[q] = ss[k].f->intercept;
             sidx[q] = k;
         }
         j->req.path = f->path;
@@ -412,13 +412,13 @@ sps_status sps_dicom_load(sps_volume **out, sps_dicom_report **report, const sps
     const sps_dcm_frame *f0 = sps_dcm__slice_frame(idx, s0);
     double nrm[3] = {0, 0, 0};
     enum { K_LEGACY, K_SAMPLES, K_BITS, K_BITSSTORED, K_PHOTO, K_IPP, K_IOP, K_SPACING, K_SLOPE,
-           K_PSDIFF, K_NKINDS };
+           K_PSDIFF, K_MLUT, K_NKINDS };
     int seen[K_NKINDS] = {0};
     int nrm_ok = f0->has_iop && sps_dcm__normal(nrm, f0->iop);
     if (!nrm_ok)
         seen[K_IOP] = 1; /* reported after the pixel-format checks below */
     int is_ct = strcmp(h0->modality, "CT") == 0;
-    int no_rescale_ct = 0, mono1 = 0;
+    int no_rescale_ct = 0, mono1 = 0, partial_rescale = 0, padding = 0;
     for (size_t k = 0; k < n; k++) {
         const sps_dcm_slice *s = &idx->slices[part->slices[k]];
         const sps_dcm_file *file = &idx->files[s->file];
@@ -494,6 +494,14 @@ sps_status sps_dicom_load(sps_volume **out, sps_dicom_report **report, const sps
             diag(&c, SPS_DIAG_ERROR, SPS_EFORMAT, file->path, "RescaleSlope (0028,1053) = 0");
         if (is_ct && !f->has_rescale)
             no_rescale_ct = 1;
+        if (f->has_rescale == 1 || f->has_rescale == 2)
+            partial_rescale = f->has_rescale;
+        if (h->has_modality_lut && !f->has_rescale && !seen[K_MLUT]++)
+            diag(&c, SPS_DIAG_ERROR, SPS_EUNSUPPORTED, file->path,
+                 "ModalityLUTSequence (0028,3000) instead of RescaleSlope/Intercept: lookup-table "
+                 "modality transforms are not supported");
+        if (h->has_pixel_padding)
+            padding = 1;
     }
     if (!nrm_ok)
         diag(&c, SPS_DIAG_ERROR, SPS_EFORMAT, idx->files[s0->file].path,
@@ -611,6 +619,16 @@ sps_status sps_dicom_load(sps_volume **out, sps_dicom_report **report, const sps
     if (no_rescale_ct)
         diag(&c, SPS_DIAG_WARNING, SPS_OK, key,
              "CT without RescaleSlope/RescaleIntercept (0028,1053/1052): stored values used as HU");
+    if (partial_rescale)
+        diag(&c, SPS_DIAG_WARNING, SPS_OK, key,
+             partial_rescale == 1
+                 ? "RescaleSlope (0028,1053) without RescaleIntercept (0028,1052): intercept 0 used"
+                 : "RescaleIntercept (0028,1052) without RescaleSlope (0028,1053): slope 1 used");
+    if (padding)
+        diag(&c, SPS_DIAG_INFO, SPS_OK, key,
+             "PixelPaddingValue (0028,0120) = %g (stored): padded voxels (outside the field of "
+             "view) keep their rescaled value and count in the statistics",
+             h0->pixel_padding);
     if (mono1)
         diag(&c, SPS_DIAG_INFO, SPS_OK, key,
              "PhotometricInterpretation MONOCHROME1: values are modality values (HU for CT); "

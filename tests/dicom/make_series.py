@@ -14,6 +14,7 @@ Also writes README.txt (not DICOM) and a symlink loop (loop -> .).
 --repeat-acquisition: every slice written again with AcquisitionNumber 2 (values + 10000).
 --localizer: one extra coronal LOCALIZER image (ImageType ORIGINAL\PRIMARY\LOCALIZER) in the series.
 --absurd: three files claiming Rows = Columns = 65535 (Pixel Data stays 12x16).
+--slope-only: RescaleSlope 2 and no RescaleIntercept (a broken writer): HU = 2 * stored.
 """
 import os
 import sys
@@ -28,7 +29,7 @@ INSTANCE = [2, 6, 1, 5, 3, 4]
 
 
 def write(out, idx, k, series_uid, study_uid, short, acq=1, localizer=False, absurd=False,
-          name=None):
+          name=None, slope_only=False):
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -56,7 +57,10 @@ def write(out, idx, k, series_uid, study_uid, short, acq=1, localizer=False, abs
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.Rows, ds.Columns = (65535, 65535) if absurd else (ROWS, COLS)
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
+    if slope_only:
+        ds.RescaleSlope = 2
+    else:
+        ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
     px = bytearray()
     for j in range(ROWS - (1 if short else 0)):
         for i in range(COLS):
@@ -79,7 +83,7 @@ def main(argv):
         print(series)
         return 0
     for idx, k in enumerate(ORDER):
-        write(out, idx, k, series, study, k == bad)
+        write(out, idx, k, series, study, k == bad, slope_only="--slope-only" in argv)
         if "--repeat-acquisition" in argv:
             write(out, idx, k, series, study, False, acq=2, name=f"ACQ2_{idx}")
     if "--localizer" in argv:

@@ -1,7 +1,7 @@
 # DICOM ingest tests: the shared corpus (skipped when absent) plus synthetic series written by
 # tests/dicom/make_series.py; pixel values checked against tests/dicom/oracle.py (pydicom).
 sps_add_test(NAME test_dicom SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_dicom.c
-             LIBS sps_dicom sps_volume LABELS integration)
+             LIBS sps_dicom sps_volume sps_seg LABELS integration)
 
 # `spinescore scan` / `spinescore info` end to end (exit codes, JSON, named refusals).
 add_test(NAME test_cli_dicom

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "spinescore/dicom.h"
+#include "spinescore/seg.h"
 #include "spinescore/volume.h"
 #include "test_support.h"
 
@@ -851,7 +852,7 @@ static void compare_with_dcm2niix(const char *series_dir)
     assert_nifti_matches(v, nii_path);
     /* our own NIfTI writer round-trips through the same check */
     snprintf(nii_path, sizeof nii_path, "%s/ours.nii", tmp);
-    assert_int_equal(sps_volume_write_nifti(v, nii_path, &err), SPS_OK);
+    assert_int_equal(sps_seg_write_nifti(v, nii_path, &err), SPS_OK);
     assert_nifti_matches(v, nii_path);
     sps_volume_free(v);
     sps_test_rmtree(tmp);

@@ -110,15 +110,6 @@ SPS_API sps_status sps_volume_stats_sphere(sps_volume_stats *out, const sps_volu
 /** Statistics over the whole volume. */
 SPS_API sps_status sps_volume_stats_all(sps_volume_stats *out, const sps_volume *vol, sps_error *err);
 
-/**
- * Write the volume as a single-file NIfTI-1 image (.nii, float32, little endian on this host)
- * for comparison with other tools. sform and qform (code 1, scanner anatomical) hold the
- * geometry in NIfTI's RAS convention (LPS with x and y negated); units mm. Written to a
- * temporary name in the same folder and renamed.
- * @return SPS_OK, SPS_EUNSUPPORTED (a dim above 32767), SPS_EIO, SPS_ENOMEM.
- */
-SPS_API sps_status sps_volume_write_nifti(const sps_volume *vol, const char *path, sps_error *err);
-
 SPS_END_DECL
 
 #endif /* SPINESCORE_VOLUME_H */

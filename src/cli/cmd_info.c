@@ -10,6 +10,9 @@
 
 #include "cli.h"
 #include "spinescore/dicom.h"
+#ifdef SPS_HAVE_SEG
+#include "spinescore/seg.h"
+#endif
 #include "spinescore/volume.h"
 
 static void info_usage(FILE *f)
@@ -20,7 +23,7 @@ static void info_usage(FILE *f)
                "  as listed by `spinescore scan`; optional when PATH holds one series) and print\n"
                "  its geometry (LPS, mm), intensity statistics (HU for CT) and load diagnostics.\n"
                "  --timing prints the scan and load wall times to stderr (benchmarks).\n"
-               "  --nifti writes the loaded volume as NIfTI-1 (float32, sform/qform in RAS).\n");
+               "  --nifti writes the loaded volume as NIfTI-1 through ITK (float32, sform/qform in RAS).\n");
 }
 
 static const char *sev_name(sps_diag_severity s)
@@ -156,7 +159,13 @@ int sps_cmd_info(int argc, char **argv)
     if (nifti) {
         sps_error werr;
         sps_error_clear(&werr);
-        sps_status ws = sps_volume_write_nifti(vol, nifti, &werr);
+#ifdef SPS_HAVE_SEG
+        sps_status ws = sps_seg_write_nifti(vol, nifti, &werr);
+#else
+        sps_status ws = SPS_EUNSUPPORTED;
+        snprintf(werr.message, sizeof werr.message, "built without src/seg (ITK): no NIfTI export");
+        werr.code = ws;
+#endif
         if (ws != SPS_OK) {
             sps_cli_print_error("info", &werr);
             rc = sps_cli_exit_for_status(ws);

@@ -161,6 +161,23 @@ SPS_API sps_status sps_dicom_load(sps_volume **out, sps_dicom_report **report,
                                   const sps_dicom_index *idx, const char *key,
                                   const sps_dicom_load_options *opt, sps_error *err);
 
+/**
+ * Slice index k of a loaded volume that holds one image of the series: the way pixel
+ * references (SOPInstanceUID or InstanceNumber, frame, column, row) are mapped onto the volume.
+ * The image is looked up in the series part @p key of @p idx by SOPInstanceUID (when @p sop_uid
+ * is not NULL or empty) or else by InstanceNumber (0020,0013); @p frame is 1-based (1 for
+ * single-frame files). Its ImagePositionPatient is then placed in @p vol's geometry: k is the
+ * slice whose centre it is (within 1 % of a slice gap), never the position in file or
+ * InstanceNumber order. Pixel (column, row) of that image is then voxel (column, row, k).
+ * @param[out] k_out  slice index (0-based along direction[2]).
+ * @return SPS_OK; SPS_ENOTFOUND (no such series, SOPInstanceUID, InstanceNumber or frame: named
+ *         in err); SPS_EINVALID (InstanceNumber shared by several images of the part, or the
+ *         image is not a slice of @p vol: e.g. a file skipped at load).
+ */
+SPS_API sps_status sps_dicom_slice_index(size_t *k_out, const sps_dicom_index *idx, const char *key,
+                                         const sps_volume *vol, const char *sop_uid,
+                                         int instance_number, unsigned frame, sps_error *err);
+
 SPS_END_DECL
 
 #endif /* SPINESCORE_DICOM_H */

@@ -6,6 +6,7 @@
 
 #include "spinescore/common.h"
 #include "spinescore/core.h"
+#include "spinescore/volume.h"
 
 SPS_BEGIN_DECL
 
@@ -187,6 +188,39 @@ SPS_API int sps_annotations_has_morpho6(const sps_annotations *a, const char *le
 SPS_API sps_status sps_measure_lesion_json(char **json_out, const sps_models *models,
                                            const sps_annotations *a, const char *level,
                                            sps_error *err);
+
+/**
+ * Same as sps_measure_lesion_json, measured against a loaded series as well (@p vol may be NULL):
+ * the lesion regions of the level (role "lesion": spheres and/or polygons on slices) and the
+ * normal-bone reference regions (role "reference_bone", any level) give the bone-lesion class
+ * through sps_measure_lesion_density when the series is CT (HU); when the body of the level is
+ * outlined (role "body"), the lesion fraction of the body is measured (voxels of the lesion
+ * region inside the body / voxels of the body) and used for the collapse category in place of
+ * vertebrae[].body_involved_fraction. A voxel belongs to a sphere when its centre is inside it,
+ * and to a polygon when the polygon's plane passes through the voxel and its centre projects
+ * inside the polygon.
+ * @return as sps_measure_lesion_json; SPS_EINVALID also for a region without any voxel or with
+ *         fewer voxels than models/measurement.json lesion_density asks for (named).
+ */
+SPS_API sps_status sps_measure_lesion_json_volume(char **json_out, const sps_models *models,
+                                                  const sps_annotations *a, const sps_volume *vol,
+                                                  const char *level, sps_error *err);
+
+/**
+ * Check that every point, outline vertex, sphere centre and polygon vertex lies inside the
+ * volume (voxel centres +/- half a voxel). @return SPS_OK or SPS_EINVALID naming the item, its
+ * LPS position and its voxel position.
+ */
+SPS_API sps_status sps_annotations_check_volume(const sps_annotations *a, const sps_volume *vol,
+                                                sps_error *err);
+
+/**
+ * The level to measure when none is given: the only level marked as the lesion (a "lesion"
+ * region, a "tumor_outline" at the worst slice, or vertebrae[].involved true).
+ * @param[out] level  8 bytes. @return SPS_OK, SPS_EINVALID when there is none or several
+ *         (the candidates are listed in err).
+ */
+SPS_API sps_status sps_annotations_lesion_level(const sps_annotations *a, char level[8], sps_error *err);
 
 SPS_END_DECL
 

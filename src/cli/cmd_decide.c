@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case_merge.h"
 #include "cli.h"
 #include "spinescore/core.h"
 #include "util_internal.h"
@@ -19,6 +20,8 @@ static void decide_usage(FILE *f)
             "  --wording srs|igrt   NOMS label for the conformal high-dose arm (default: model)\n"
             "  --models DIR         override embedded models with DIR/<name>.json\n"
             "  --out FILE           write the output to FILE atomically instead of stdout\n"
+            "  --measurements M.json  merge the lesion measured by `spinescore measure` into the case\n"
+            "                       (the case then holds the clinical inputs: docs/formats.md 4.4)\n"
             "  -h, --help           this help\n\n"
             "exit codes: 0 decision written (results may still be not_computable), 3 invalid input,\n"
             "            4 file not readable/writable, 5 malformed model (docs/exit-codes.md)\n");
@@ -47,7 +50,7 @@ static sps_status read_input(char **out, size_t *len, const char *path, sps_erro
 
 int sps_cmd_decide(int argc, char **argv)
 {
-    const char *format = "json", *models_dir = NULL, *path = NULL, *out_path = NULL;
+    const char *format = "json", *models_dir = NULL, *path = NULL, *out_path = NULL, *meas_path = NULL;
     sps_decide_options opts = SPS_DECIDE_OPTIONS_INIT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -55,7 +58,7 @@ int sps_cmd_decide(int argc, char **argv)
             decide_usage(stdout);
             return SPS_EXIT_OK;
         } else if ((strcmp(a, "--format") == 0 || strcmp(a, "--wording") == 0 || strcmp(a, "--models") == 0 ||
-                    strcmp(a, "--out") == 0) && i + 1 < argc) {
+                    strcmp(a, "--out") == 0 || strcmp(a, "--measurements") == 0) && i + 1 < argc) {
             const char *v = argv[++i];
             if (strcmp(a, "--format") == 0)
                 format = v;
@@ -63,6 +66,8 @@ int sps_cmd_decide(int argc, char **argv)
                 opts.wording = v;
             else if (strcmp(a, "--models") == 0)
                 models_dir = v;
+            else if (strcmp(a, "--measurements") == 0)
+                meas_path = v;
             else
                 out_path = v;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -100,6 +105,22 @@ int sps_cmd_decide(int argc, char **argv)
         sps_cli_print_error("decide", &err);
         sps_models_free(models);
         return sps_cli_exit_for_status(st);
+    }
+    if (meas_path) {
+        char *mtext = NULL, *merged = NULL;
+        size_t mlen = 0;
+        st = sps_read_file(&mtext, &mlen, meas_path, SPS_CASE_MAX_BYTES, &err);
+        if (st == SPS_OK)
+            st = sps_cli_merge_case(&merged, text, len, strcmp(path, "-") == 0 ? "stdin" : path, mtext, mlen, meas_path, &err);
+        sps_free(mtext);
+        sps_free(text);
+        text = merged;
+        len = merged ? strlen(merged) : 0;
+        if (st != SPS_OK) {
+            sps_cli_print_error("decide", &err);
+            sps_models_free(models);
+            return sps_cli_exit_for_status(st);
+        }
     }
     sps_case *c = NULL;
     st = sps_case_parse(&c, text, len, strcmp(path, "-") == 0 ? "stdin" : path, &err);

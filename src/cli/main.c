@@ -13,6 +13,9 @@ static const sps_cli_command commands[] = {
     {"scan", "list patients, studies and series of a DICOM folder or DICOMDIR (headers only)", sps_cmd_scan},
     {"info", "load one DICOM series: geometry (LPS), intensity statistics, load diagnostics", sps_cmd_info},
 #endif
+#if defined(SPS_HAVE_DICOM) && defined(SPS_HAVE_MEASURE)
+    {"measure", "measure reader-placed points and regions on a series: SINS/ESCC inputs as JSON", sps_cmd_measure},
+#endif
 };
 
 static void usage(FILE *f)

@@ -9,6 +9,7 @@
 
 #include "core_internal.h"
 #include "spinescore/measure.h"
+#include "spinescore/volume.h"
 
 #define MAX_ITEMS 100000
 
@@ -18,7 +19,8 @@ static const char *const point_roles[] = {
     "left_pedicle", "right_pedicle", "left_facet", "right_facet", "left_costovertebral", "right_costovertebral",
     "lamina", "spinous_process", "body_seed", "lesion_seed", "sac_seed"};
 static const char *const outline_roles[] = {"sac_outline", "cord_outline", "tumor_outline"};
-static const char *const region_roles[] = {"lesion", "reference_bone"};
+static const char *const region_roles[] = {"lesion", "reference_bone", "body"};
+#define N_REGION_ROLES 3
 
 typedef struct ann_point {
     char level[8], role[24], item[96];
@@ -31,9 +33,15 @@ typedef struct ann_outline {
     size_t n;
 } ann_outline;
 
+typedef enum { REGION_SPHERE = 0, REGION_POLYGON = 1 } region_kind;
+
 typedef struct ann_region {
     char level[8], role[24], item[96];
-    double centre[3], radius_mm;
+    region_kind kind;
+    double centre[3], radius_mm; /* sphere */
+    double (*poly)[3];           /* polygon on one plane (malloc) */
+    size_t npoly;
+    double normal[3], u[3], v[3];/* polygon plane: unit normal and in-plane basis */
 } ann_region;
 
 typedef struct ann_vertebra {
@@ -77,6 +85,8 @@ void sps_annotations_free(sps_annotations *a)
         return;
     for (size_t i = 0; i < a->noutl; i++)
         free(a->outl[i].pts);
+    for (size_t i = 0; i < a->nregs; i++)
+        free(a->regs[i].poly);
     free(a->pts);
     free(a->outl);
     free(a->regs);
@@ -263,6 +273,108 @@ static int split_label(const char *label, char *level, size_t ln, char *role, si
     return role[0] != '\0';
 }
 
+/* Plane of a polygon (Newell normal) and an in-plane basis; 0 if degenerate or not planar. */
+static int polygon_plane(ann_region *g, double *max_off)
+{
+    double n[3] = {0, 0, 0}, c[3] = {0, 0, 0};
+    for (size_t i = 0; i < g->npoly; i++) {
+        const double *p = g->poly[i], *q = g->poly[(i + 1) % g->npoly];
+        n[0] += (p[1] - q[1]) * (p[2] + q[2]);
+        n[1] += (p[2] - q[2]) * (p[0] + q[0]);
+        n[2] += (p[0] - q[0]) * (p[1] + q[1]);
+        for (int k = 0; k < 3; k++)
+            c[k] += p[k] / (double)g->npoly;
+    }
+    double len = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (!(len > 1e-9))
+        return 0;
+    for (int k = 0; k < 3; k++)
+        g->normal[k] = n[k] / len;
+    /* u: the first edge direction made orthogonal to the normal; v = normal x u */
+    double e[3] = {g->poly[1][0] - g->poly[0][0], g->poly[1][1] - g->poly[0][1], g->poly[1][2] - g->poly[0][2]};
+    double d = e[0] * g->normal[0] + e[1] * g->normal[1] + e[2] * g->normal[2];
+    for (int k = 0; k < 3; k++)
+        e[k] -= d * g->normal[k];
+    double el = sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);
+    if (!(el > 1e-9))
+        return 0;
+    for (int k = 0; k < 3; k++)
+        g->u[k] = e[k] / el;
+    g->v[0] = g->normal[1] * g->u[2] - g->normal[2] * g->u[1];
+    g->v[1] = g->normal[2] * g->u[0] - g->normal[0] * g->u[2];
+    g->v[2] = g->normal[0] * g->u[1] - g->normal[1] * g->u[0];
+    memcpy(g->centre, c, sizeof c);
+    *max_off = 0;
+    for (size_t i = 0; i < g->npoly; i++) {
+        double off = fabs((g->poly[i][0] - c[0]) * g->normal[0] + (g->poly[i][1] - c[1]) * g->normal[1] +
+                          (g->poly[i][2] - c[2]) * g->normal[2]);
+        if (off > *max_off)
+            *max_off = off;
+    }
+    return 1;
+}
+
+/* Maximal distance of a polygon vertex from the polygon's plane (mm) before it is refused. */
+#define POLYGON_PLANARITY_MM 0.5
+
+/* A region: {"sphere": {...}} or {"polygon": {"lps": [[x,y,z], ...]}} (one plane). */
+static sps_status add_region(sps_annotations *a, const char *level, const char *role, const cJSON *it,
+                             const char *item, sps_error *err)
+{
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "sphere");
+    const cJSON *pg = cJSON_GetObjectItemCaseSensitive(it, "polygon");
+    if (cJSON_GetObjectItemCaseSensitive(it, "mask"))
+        return sps_error_set(err, SPS_EUNSUPPORTED, item,
+                             "mask files are not supported by this version; give the region as a sphere or as polygons on slices");
+    if ((sp != NULL) == (pg != NULL))
+        return item_error(err, item, "a region needs exactly one of \"sphere\" or \"polygon\"");
+    ann_region g;
+    memset(&g, 0, sizeof g);
+    if (sp) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(sp, "center_lps");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(sp, "radius_mm");
+        if (!cJSON_IsObject(sp) || !read_vec(c, g.centre) || !cJSON_IsNumber(r) || !(r->valuedouble > 0) ||
+            !isfinite(r->valuedouble))
+            return item_error(err, item, "a sphere needs \"center_lps\": [x, y, z] and \"radius_mm\" > 0");
+        g.kind = REGION_SPHERE;
+        g.radius_mm = r->valuedouble;
+    } else {
+        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(pg, "lps");
+        int n = cJSON_GetArraySize(pts);
+        if (!cJSON_IsObject(pg) || !cJSON_IsArray(pts) || n < 3 || n > MAX_ITEMS)
+            return item_error(err, item, "a polygon needs \"lps\": an array of at least 3 [x, y, z] points on one plane");
+        g.kind = REGION_POLYGON;
+        g.poly = calloc((size_t)n, sizeof *g.poly);
+        if (!g.poly)
+            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+        g.npoly = (size_t)n;
+        for (int k = 0; k < n; k++)
+            if (!read_vec(cJSON_GetArrayItem(pts, k), g.poly[k])) {
+                free(g.poly);
+                return item_error(err, item, "polygon point %d must be three finite numbers", k);
+            }
+        double off = 0;
+        if (!polygon_plane(&g, &off)) {
+            free(g.poly);
+            return item_error(err, item, "the polygon is degenerate (its points lie on a line or coincide)");
+        }
+        if (off > POLYGON_PLANARITY_MM) {
+            free(g.poly);
+            return item_error(err, item, "the polygon is not planar: a point lies %.2f mm from its plane (at most %.1f mm; draw it on one slice)",
+                              off, POLYGON_PLANARITY_MM);
+        }
+    }
+    if (a->nregs >= MAX_ITEMS || !grow((void **)&a->regs, &a->cregs, a->nregs, sizeof *a->regs)) {
+        free(g.poly);
+        return sps_error_set(err, SPS_ENOMEM, item, "too many regions or out of memory");
+    }
+    sps_strlcpy(g.level, level, sizeof g.level);
+    sps_strlcpy(g.role, role, sizeof g.role);
+    sps_strlcpy(g.item, item, sizeof g.item);
+    a->regs[a->nregs++] = g;
+    return SPS_OK;
+}
+
 static sps_status parse_native(sps_annotations *a, const cJSON *root, const char *origin,
                                sps_pixel_resolver resolver, void *rctx, sps_error *err)
 {
@@ -323,25 +435,14 @@ static sps_status parse_native(sps_annotations *a, const cJSON *root, const char
         snprintf(item, sizeof item, "%s: regions[%d]", origin, i++);
         const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
         const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
-        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "sphere");
         char level[8];
         if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
             return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
-        if (!cJSON_IsString(ro) || !in_list(ro->valuestring, region_roles, 2))
-            return item_error(err, item, "unknown region role \"%s\" (lesion, reference_bone)", cJSON_IsString(ro) ? ro->valuestring : "");
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(sp, "center_lps");
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(sp, "radius_mm");
-        double ctr[3];
-        if (!cJSON_IsObject(sp) || !read_vec(c, ctr) || !cJSON_IsNumber(r) || !(r->valuedouble > 0))
-            return item_error(err, item, "a region needs \"sphere\": {\"center_lps\": [x, y, z], \"radius_mm\": > 0}");
-        if (!grow((void **)&a->regs, &a->cregs, a->nregs, sizeof *a->regs))
-            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
-        ann_region *g = &a->regs[a->nregs++];
-        sps_strlcpy(g->level, level, sizeof g->level);
-        sps_strlcpy(g->role, ro->valuestring, sizeof g->role);
-        sps_strlcpy(g->item, item, sizeof g->item);
-        memcpy(g->centre, ctr, sizeof ctr);
-        g->radius_mm = r->valuedouble;
+        if (!cJSON_IsString(ro) || !in_list(ro->valuestring, region_roles, N_REGION_ROLES))
+            return item_error(err, item, "unknown region role \"%s\" (lesion, reference_bone, body)", cJSON_IsString(ro) ? ro->valuestring : "");
+        sps_status st = add_region(a, level, ro->valuestring, it, item, err);
+        if (st != SPS_OK)
+            return st;
     }
     i = 0;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "vertebrae"))
@@ -412,6 +513,29 @@ static sps_status parse_slicer(sps_annotations *a, const cJSON *root, const char
                 return item_error(err, item, "a curve must be named \"<level> <role> <worst|reference>\", e.g. \"T12 sac_outline worst\"");
             if (!check_level(a, lvraw, level))
                 return item_error(err, item, "\"%s\" is not a standard vertebral level", lvraw);
+            if (in_list(role, region_roles, N_REGION_ROLES)) {
+                /* "T12 lesion", "T10 reference_bone", "T12 body": a polygon region on one slice */
+                cJSON *reg = cJSON_CreateObject(), *pgn = cJSON_AddObjectToObject(reg, "polygon");
+                cJSON *arr = cJSON_AddArrayToObject(pgn, "lps");
+                const cJSON *cp;
+                cJSON_ArrayForEach(cp, cps)
+                {
+                    double q[3];
+                    if (!read_vec(cJSON_GetObjectItemCaseSensitive(cp, "position"), q)) {
+                        cJSON_Delete(reg);
+                        return item_error(err, item, "control point without a 3-number \"position\"");
+                    }
+                    if (ras)
+                        q[0] = -q[0], q[1] = -q[1];
+                    cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(q, 3));
+                }
+                sps_status st = add_region(a, level, role, reg, item, err);
+                cJSON_Delete(reg);
+                if (st != SPS_OK)
+                    return st;
+                m++;
+                continue;
+            }
             if (!in_list(role, outline_roles, 3))
                 return item_error(err, item, "unknown outline role \"%s\" (sac_outline, cord_outline, tumor_outline)", role);
             int n = cJSON_GetArraySize(cps);
@@ -678,8 +802,277 @@ static int neighbour(const sps_annotations *a, int idx, int dir, int require_uni
     return -1;
 }
 
+/* ---- regions and points against a loaded volume ------------------------------------------ */
+
+static int in_polygon_2d(const ann_region *g, double pu, double pv)
+{
+    int inside = 0;
+    for (size_t i = 0, j = g->npoly - 1; i < g->npoly; j = i++) {
+        const double *pi = g->poly[i], *pj = g->poly[j];
+        double ui = pi[0] * g->u[0] + pi[1] * g->u[1] + pi[2] * g->u[2];
+        double vi = pi[0] * g->v[0] + pi[1] * g->v[1] + pi[2] * g->v[2];
+        double uj = pj[0] * g->u[0] + pj[1] * g->u[1] + pj[2] * g->u[2];
+        double vj = pj[0] * g->v[0] + pj[1] * g->v[1] + pj[2] * g->v[2];
+        if ((vi > pv) != (vj > pv) && pu < (uj - ui) * (pv - vi) / (vj - vi) + ui)
+            inside = !inside;
+    }
+    return inside;
+}
+
+/* Half the extent of a voxel along a unit direction (support of the voxel box). */
+static double voxel_half_extent(const sps_geometry *geo, const double n[3])
+{
+    double h = 0;
+    for (int ax = 0; ax < 3; ax++)
+        h += fabs(n[0] * geo->direction[ax][0] + n[1] * geo->direction[ax][1] + n[2] * geo->direction[ax][2]) *
+             geo->spacing_mm[ax];
+    return 0.5 * h;
+}
+
+/* Does the voxel with centre p belong to the region? A sphere takes the voxels whose centre is
+ * inside; a polygon the voxels its plane passes through whose centre projects inside it. */
+static int region_contains(const ann_region *g, const sps_geometry *geo, const double p[3])
+{
+    double d[3] = {p[0] - g->centre[0], p[1] - g->centre[1], p[2] - g->centre[2]};
+    if (g->kind == REGION_SPHERE)
+        return d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= g->radius_mm * g->radius_mm;
+    double off = d[0] * g->normal[0] + d[1] * g->normal[1] + d[2] * g->normal[2];
+    if (fabs(off) > voxel_half_extent(geo, g->normal))
+        return 0;
+    return in_polygon_2d(g, p[0] * g->u[0] + p[1] * g->u[1] + p[2] * g->u[2], p[0] * g->v[0] + p[1] * g->v[1] + p[2] * g->v[2]);
+}
+
+/* Voxel index box (inclusive lo, exclusive hi) that holds the region, clipped to the volume. */
+static int region_box(const ann_region *g, const sps_geometry *geo, size_t lo[3], size_t hi[3])
+{
+    double mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+    size_t npt = g->kind == REGION_SPHERE ? 8 : g->npoly;
+    for (size_t i = 0; i < npt; i++) {
+        double q[3], ijk[3];
+        if (g->kind == REGION_SPHERE) {
+            for (int k = 0; k < 3; k++)
+                q[k] = g->centre[k] + (((i >> k) & 1) ? g->radius_mm : -g->radius_mm);
+        } else {
+            memcpy(q, g->poly[i], sizeof q);
+        }
+        sps_geometry_lps_to_index(ijk, geo, q);
+        for (int k = 0; k < 3; k++) {
+            mn[k] = fmin(mn[k], ijk[k]);
+            mx[k] = fmax(mx[k], ijk[k]);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        double l = floor(mn[k]) - 1, h = ceil(mx[k]) + 2;
+        if (l < 0)
+            l = 0;
+        if (h > (double)geo->dims[k])
+            h = (double)geo->dims[k];
+        if (!(l < h))
+            return 0;
+        lo[k] = (size_t)l;
+        hi[k] = (size_t)h;
+    }
+    return 1;
+}
+
+/* Mark the voxels of every region with @p role (and @p level unless NULL) in mask; count them. */
+static size_t mark_regions(const sps_annotations *a, const sps_volume *vol, const char *level, const char *role,
+                           unsigned char *mask, unsigned char bit)
+{
+    const sps_geometry *geo = sps_volume_geometry(vol);
+    size_t count = 0;
+    for (size_t r = 0; r < a->nregs; r++) {
+        const ann_region *g = &a->regs[r];
+        if (strcmp(g->role, role) != 0 || (level && strcmp(g->level, level) != 0))
+            continue;
+        size_t lo[3], hi[3];
+        if (!region_box(g, geo, lo, hi))
+            continue;
+        for (size_t k = lo[2]; k < hi[2]; k++)
+            for (size_t j = lo[1]; j < hi[1]; j++)
+                for (size_t i = lo[0]; i < hi[0]; i++) {
+                    size_t at = (k * geo->dims[1] + j) * geo->dims[0] + i;
+                    if (mask[at] & bit)
+                        continue;
+                    double ijk[3] = {(double)i, (double)j, (double)k}, p[3];
+                    sps_geometry_index_to_lps(p, geo, ijk);
+                    if (region_contains(g, geo, p)) {
+                        mask[at] |= bit;
+                        count++;
+                    }
+                }
+    }
+    return count;
+}
+
+static int has_region(const sps_annotations *a, const char *level, const char *role)
+{
+    for (size_t r = 0; r < a->nregs; r++)
+        if (strcmp(a->regs[r].role, role) == 0 && (!level || strcmp(a->regs[r].level, level) == 0))
+            return 1;
+    return 0;
+}
+
+static int inside_volume(const sps_geometry *geo, const double p[3], double ijk[3])
+{
+    sps_geometry_lps_to_index(ijk, geo, p);
+    for (int k = 0; k < 3; k++)
+        if (!(ijk[k] >= -0.5 && ijk[k] <= (double)geo->dims[k] - 0.5))
+            return 0;
+    return 1;
+}
+
+static sps_status outside_error(sps_error *err, const char *item, const char *what, const double p[3],
+                                const double ijk[3], const sps_geometry *geo)
+{
+    return sps_error_set(err, SPS_EINVALID, item,
+                         "%s (%.1f, %.1f, %.1f) mm LPS is outside the loaded series: voxel (%.1f, %.1f, %.1f), the volume has %zu x %zu x %zu voxels",
+                         what, p[0], p[1], p[2], ijk[0], ijk[1], ijk[2], geo->dims[0], geo->dims[1], geo->dims[2]);
+}
+
+sps_status sps_annotations_check_volume(const sps_annotations *a, const sps_volume *vol, sps_error *err)
+{
+    if (!a || !vol)
+        return sps_error_set(err, SPS_EINVALID, "sps_annotations_check_volume", "annotations and volume are required");
+    const sps_geometry *geo = sps_volume_geometry(vol);
+    double ijk[3];
+    for (size_t i = 0; i < a->npts; i++)
+        if (!inside_volume(geo, a->pts[i].lps, ijk))
+            return outside_error(err, a->pts[i].item, "the point", a->pts[i].lps, ijk, geo);
+    for (size_t o = 0; o < a->noutl; o++)
+        for (size_t i = 0; i < a->outl[o].n; i++)
+            if (!inside_volume(geo, a->outl[o].pts[i], ijk)) {
+                char what[48];
+                snprintf(what, sizeof what, "outline point %zu", i);
+                return outside_error(err, a->outl[o].item, what, a->outl[o].pts[i], ijk, geo);
+            }
+    for (size_t r = 0; r < a->nregs; r++) {
+        const ann_region *g = &a->regs[r];
+        if (g->kind == REGION_SPHERE) {
+            if (!inside_volume(geo, g->centre, ijk))
+                return outside_error(err, g->item, "the sphere centre", g->centre, ijk, geo);
+        } else {
+            for (size_t i = 0; i < g->npoly; i++)
+                if (!inside_volume(geo, g->poly[i], ijk)) {
+                    char what[48];
+                    snprintf(what, sizeof what, "polygon point %zu", i);
+                    return outside_error(err, g->item, what, g->poly[i], ijk, geo);
+                }
+        }
+    }
+    return SPS_OK;
+}
+
+/* Bone lesion class (and the lesion fraction of the body when the body is outlined) from the
+ * CT voxels of the regions of @p level. Fills *fraction (NaN if not measured). */
+static sps_status measure_regions(const sps_annotations *a, const sps_models *models, const sps_volume *vol,
+                                  const char *level, cJSON *meas, cJSON *sins, cJSON *nm, double *fraction,
+                                  sps_error *err)
+{
+    *fraction = NAN;
+    int has_lesion = has_region(a, level, "lesion"), has_ref = has_region(a, NULL, "reference_bone");
+    int has_body = has_region(a, level, "body");
+    if (!vol) {
+        not_measured(nm, "bone_lesion", "needs CT voxels (lesion region and reference ROI): run spinescore measure on the series");
+        return SPS_OK;
+    }
+    size_t nvox = sps_volume_voxel_count(vol);
+    unsigned char *mask = NULL;
+    const float *data = sps_volume_data_const(vol);
+    sps_status st = SPS_OK;
+    if (has_lesion || has_body) {
+        mask = calloc(nvox, 1);
+        if (!mask)
+            return sps_error_set(err, SPS_ENOMEM, level, "out of memory for the region mask");
+    }
+    size_t n_les = has_lesion ? mark_regions(a, vol, level, "lesion", mask, 1) : 0;
+    if (has_lesion && n_les == 0) {
+        free(mask);
+        return sps_error_set(err, SPS_EINVALID, level, "the lesion region of %s contains no voxel centre of the series", level);
+    }
+    /* lesion fraction of the body: voxels of the lesion region inside the body outline */
+    if (has_body && has_lesion) {
+        size_t n_body = mark_regions(a, vol, level, "body", mask, 2), n_both = 0;
+        for (size_t i = 0; i < nvox; i++)
+            n_both += mask[i] == 3;
+        if (n_body == 0) {
+            free(mask);
+            return sps_error_set(err, SPS_EINVALID, level, "the body outline of %s contains no voxel centre of the series", level);
+        }
+        *fraction = (double)n_both / (double)n_body;
+        cJSON *ev = cJSON_AddObjectToObject(meas, "body_involvement");
+        cJSON_AddNumberToObject(ev, "body_involved_fraction", *fraction);
+        cJSON_AddNumberToObject(ev, "body_voxels", (double)n_body);
+        cJSON_AddNumberToObject(ev, "lesion_voxels_in_body", (double)n_both);
+        cJSON_AddStringToObject(ev, "method", "voxels of the lesion region inside the body outline / voxels inside the body outline (a voxel counts when its centre is inside a sphere, or when a polygon's plane passes through it and its centre projects inside the polygon)");
+    }
+    if (sps_volume_units(vol) != SPS_UNITS_HU) {
+        not_measured(nm, "bone_lesion", "the lytic/blastic class needs CT (HU); this series is not CT: enter it from the CT");
+    } else if (!has_lesion) {
+        not_measured(nm, "bone_lesion", "no lesion region (sphere or polygon, role \"lesion\") at this level");
+    } else if (!has_ref) {
+        not_measured(nm, "bone_lesion", "no normal-bone reference region (role \"reference_bone\")");
+    } else {
+        unsigned char *rmask = calloc(nvox, 1);
+        float *les = malloc(n_les * sizeof *les);
+        float *ref = NULL;
+        size_t n_ref = rmask ? mark_regions(a, vol, NULL, "reference_bone", rmask, 1) : 0;
+        if (rmask && n_ref)
+            ref = malloc(n_ref * sizeof *ref);
+        if (!rmask || !les || (n_ref && !ref)) {
+            st = sps_error_set(err, SPS_ENOMEM, level, "out of memory for the lesion voxels");
+        } else {
+            size_t il = 0, ir = 0;
+            for (size_t i = 0; i < nvox; i++) {
+                if (mask[i] & 1)
+                    les[il++] = data[i];
+                if (rmask[i])
+                    ref[ir++] = data[i];
+            }
+            sps_lesion_density d;
+            st = sps_measure_lesion_density(&d, models, les, il, ref, ir, err);
+            if (st == SPS_OK) {
+                cJSON *ev = cJSON_CreateObject();
+                cJSON_AddNumberToObject(ev, "lesion_mean_hu", d.lesion_mean_hu);
+                cJSON_AddNumberToObject(ev, "lesion_voxels", (double)d.lesion_count);
+                cJSON_AddNumberToObject(ev, "reference_mean_hu", d.ref_mean_hu);
+                cJSON_AddNumberToObject(ev, "reference_sd_hu", d.ref_sd_hu);
+                cJSON_AddNumberToObject(ev, "reference_voxels", (double)d.ref_count);
+                cJSON_AddNumberToObject(ev, "lytic_below_hu", d.lytic_below_hu);
+                cJSON_AddNumberToObject(ev, "blastic_above_hu", d.blastic_above_hu);
+                cJSON_AddNumberToObject(ev, "fraction_lytic", d.fraction_lytic);
+                cJSON_AddNumberToObject(ev, "fraction_blastic", d.fraction_blastic);
+                cJSON_AddStringToObject(ev, "model_entry", "measurement.lesion_density");
+                cJSON_AddItemToObject(meas, "bone_lesion", cJSON_Duplicate(ev, 1));
+                if (d.sins_token[0]) {
+                    cJSON_AddItemToObject(sins, "bone_lesion", component(d.sins_token, d.explanation, ev));
+                } else {
+                    not_measured(nm, "bone_lesion", d.explanation);
+                    cJSON_Delete(ev);
+                }
+            } else if (err && err->code == SPS_EINVALID) {
+                /* too few voxels: name the level in the message */
+                size_t wl = strlen(err->where);
+                if (wl + 12 < sizeof err->where)
+                    snprintf(err->where + wl, sizeof err->where - wl, " of %.7s", level);
+            }
+        }
+        free(rmask);
+        free(les);
+        free(ref);
+    }
+    free(mask);
+    return st;
+}
+
 sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, const sps_annotations *a,
                                    const char *level_label, sps_error *err)
+{
+    return sps_measure_lesion_json_volume(json_out, models, a, NULL, level_label, err);
+}
+
+sps_status sps_measure_lesion_json_volume(char **json_out, const sps_models *models, const sps_annotations *a,
+                                          const sps_volume *vol, const char *level_label, sps_error *err)
 {
     *json_out = NULL;
     char level[8];
@@ -697,6 +1090,16 @@ sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, co
     sps_status st = SPS_OK;
     const ann_vertebra *tv = vert(a, level);
 
+    /* Bone lesion and body involvement from the CT voxels of the regions. */
+    double measured_fraction = NAN;
+    st = measure_regions(a, models, vol, level, meas, sins, nm, &measured_fraction, err);
+    if (st != SPS_OK)
+        goto fail;
+    double fraction = isfinite(measured_fraction) ? measured_fraction : tv ? tv->involved_fraction : NAN;
+    const char *fraction_source = isfinite(measured_fraction) ? "measured from the lesion region and the body outline"
+                                  : isfinite(fraction)        ? "entered by the reader (vertebrae[].body_involved_fraction)"
+                                                              : NULL;
+
     /* Collapse. */
     sps_morpho6 t, up, dn;
     int nt = morpho_count(a, level);
@@ -711,7 +1114,7 @@ sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, co
         int iu = neighbour(a, idx, -1, 1, &up), id = neighbour(a, idx, +1, 1, &dn);
         sps_collapse c;
         st = sps_measure_collapse(&c, models, &t, iu >= 0 ? &up : NULL, id >= 0 ? &dn : NULL,
-                                  tv ? tv->involved_fraction : NAN, err);
+                                  fraction, err);
         if (st != SPS_OK)
             goto fail;
         cJSON *ev = cJSON_CreateObject();
@@ -732,8 +1135,10 @@ sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, co
             cJSON_AddStringToObject(ev, "reference_above", a->levels[iu]);
         if (id >= 0)
             cJSON_AddStringToObject(ev, "reference_below", a->levels[id]);
-        if (isfinite(c.body_involved_fraction))
+        if (isfinite(c.body_involved_fraction)) {
             cJSON_AddNumberToObject(ev, "body_involved_fraction", c.body_involved_fraction);
+            cJSON_AddStringToObject(ev, "body_involved_fraction_source", fraction_source);
+        }
         cJSON_AddItemToObject(ev, "points_lps", morpho_json(&t));
         cJSON_AddStringToObject(ev, "model_entry", "measurement.collapse, measurement.genant");
         cJSON_AddItemToObject(meas, "collapse", cJSON_Duplicate(ev, 1));
@@ -831,8 +1236,6 @@ sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, co
         not_measured(nm, "posterolateral", "no pedicle/facet/costovertebral marks and not marked as assessed");
     }
 
-    /* Bone lesion needs the image (HU): done by the imaging front end. */
-    not_measured(nm, "bone_lesion", "needs CT voxels (lesion region and reference ROI): run spinescore measure on the series");
 
     /* ESCC from axial outlines at the worst level and a reference level. */
     const ann_outline *sac = find_outline(a, level, "sac_outline", "worst");
@@ -886,4 +1289,29 @@ sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, co
 fail:
     cJSON_Delete(root);
     return st;
+}
+
+sps_status sps_annotations_lesion_level(const sps_annotations *a, char level[8], sps_error *err)
+{
+    char found[40][8];
+    size_t n = 0;
+    for (size_t l = 0; l < a->nlevels; l++) {
+        const char *lv = a->levels[l];
+        const ann_vertebra *v = vert(a, lv);
+        if (has_region(a, lv, "lesion") || find_outline(a, lv, "tumor_outline", "worst") || (v && v->involved == 1))
+            sps_strlcpy(found[n++], lv, sizeof found[0]);
+    }
+    if (n == 1) {
+        memcpy(level, found[0], 8);
+        return SPS_OK;
+    }
+    if (n == 0)
+        return sps_error_set(err, SPS_EINVALID, "annotations",
+                             "no level is marked as the lesion (a \"lesion\" region, a tumour outline or \"involved\": true); give --level");
+    char list[200] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", found[i]);
+    }
+    return sps_error_set(err, SPS_EINVALID, "annotations", "several levels are marked as lesions (%s); choose one with --level", list);
 }

@@ -231,6 +231,13 @@ def main():
             in_fov.append(lv)
             for role, p in v.points6():
                 point(lv, role, p)
+            # coronal endplate points (for the coronal Cobb angle): on the coronal plane through
+            # the body centre, 0.8 of the half-width to each side (+x = patient left)
+            zs = -v.hn / 2 + v.height(0.0)
+            for role, x, z in (("cor_sup_right", -0.8 * v.a, zs), ("cor_sup_left", 0.8 * v.a, zs),
+                               ("cor_inf_right", -0.8 * v.a, -v.hn / 2), ("cor_inf_left", 0.8 * v.a, -v.hn / 2)):
+                if ser.inside(v.lps(x, 0.0, z)):
+                    point(lv, role, v.lps(x, 0.0, z))
         else:
             notes.append("%s: morphometry points outside the series, not annotated" % lv)
 
@@ -349,7 +356,7 @@ def main():
         e = {"level": lv, "involved": bool(v.v["involved"])}
         if lv == focus:
             if lesion:
-                e["body_involved_fraction"] = round(lesion["body_fraction"], 3)
+                e["body_involved_fraction"] = lesion["body_fraction"]
             e["deformity_preexisting"] = False
             e["epidural_tumor"] = bool(epi and epi.get("epidural_tumour_present", epi["bilsky"] != "0"))
             e["posterolateral_assessed"] = True

@@ -1171,8 +1171,10 @@ sps_status sps_measure_lesion_json_volume(char **json_out, const sps_models *mod
         memcpy(in2.lower_post_sup, dn.sup_post, sizeof dn.sup_post);
         memcpy(in2.lower_post_inf, dn.inf_post, sizeof dn.inf_post);
         memcpy(in2.lower_ant_sup, dn.sup_ant, sizeof dn.sup_ant);
-        const ann_point *cr[4] = {find_point(a, level, "cor_sup_right"), find_point(a, level, "cor_sup_left"),
-                                  find_point(a, level, "cor_inf_right"), find_point(a, level, "cor_inf_left")};
+        /* coronal Cobb over the same segment as the sagittal one: the superior endplate of the
+         * vertebra above to the inferior endplate of the vertebra below */
+        const ann_point *cr[4] = {find_point(a, a->levels[iu], "cor_sup_right"), find_point(a, a->levels[iu], "cor_sup_left"),
+                                  find_point(a, a->levels[id], "cor_inf_right"), find_point(a, a->levels[id], "cor_inf_left")};
         if (cr[0] && cr[1] && cr[2] && cr[3]) {
             in1.has_coronal = in2.has_coronal = 1;
             memcpy(in1.cor_upper_right, cr[0]->lps, sizeof cr[0]->lps);

@@ -12,3 +12,6 @@ if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES)
             SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} python3 ${CMAKE_CURRENT_SOURCE_DIR}/measure/accuracy.py)
   set_tests_properties(test_measure_accuracy PROPERTIES LABELS e2e SKIP_RETURN_CODE 77)
 endif()
+add_test(NAME test_annotations_schema COMMAND ${CMAKE_COMMAND} -E env SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+         python3 ${CMAKE_CURRENT_SOURCE_DIR}/schemas/validate_annotations.py)
+set_tests_properties(test_annotations_schema PROPERTIES LABELS unit SKIP_RETURN_CODE 77)

@@ -23,6 +23,10 @@ TRUTH.json (tools/phantom), with the points where a careful reader would put the
                 (axial, non-oblique series only), so the lesion fraction of the body is measured.
 --slicer        write a 3D Slicer markups file (.mrk.json, LPS) with the points, outlines and
                 the lesion/body polygons instead (no spheres: Slicer has none).
+--seeds         write a seeds file (format spinescore-seeds, docs/formats.md section 4.5) for
+                `spinescore measure --auto` instead: one click in each vertebral body in the
+                series, in the lesion and in normal bone (CT), in the thecal sac (worst and
+                reference section).
 
 The sample annotation files in sample-data/*/ are made by this script
 (tools/make-sample-annotations.sh) so they stay in sync with the phantoms.
@@ -196,6 +200,7 @@ def main():
     ap.add_argument("--pixel", action="store_true")
     ap.add_argument("--outline-body", action="store_true")
     ap.add_argument("--slicer", action="store_true")
+    ap.add_argument("--seeds", action="store_true")
     ap.add_argument("--out")
     args = ap.parse_args()
     with open(args.truth, encoding="utf-8") as f:
@@ -362,7 +367,21 @@ def main():
             e["posterolateral_assessed"] = True
         vertebrae.append(e)
 
-    if args.slicer:
+    if args.seeds:
+        seeds = [{"level": lv, "kind": "body", "lps": rnd(verts[lv].c)} for lv in in_fov]
+        for r in regions:
+            if "sphere" in r and r["role"] in ("lesion", "reference_bone"):
+                seeds.append({"level": r["level"], "kind": r["role"], "lps": r["sphere"]["center_lps"]})
+        for o in outlines:
+            if o["role"] == "cord_outline":
+                # the centroid of the cord outline: inside the thecal sac
+                pts = o["lps"]
+                c = [sum(q[i] for q in pts) / len(pts) for i in range(3)]
+                seeds.append({"level": o["level"], "kind": "sac", "slice": o["slice"], "lps": rnd(c)})
+        doc = {"format": "spinescore-seeds", "version": 1,
+               "description": "Seeds at the truth positions of phantom %s (made by tools/make-annotations.py --seeds)" % t.get("name", "?"),
+               "series_uid": t["series"]["series_instance_uid"], "seeds": seeds}
+    elif args.slicer:
         doc = slicer_doc(points, outlines, regions, focus)
     else:
         doc = {"format": "spinescore-annotations", "version": 1,

@@ -22,5 +22,7 @@ for spec in "$root"/sample-data/*/spec.json; do
         # the same points as a 3D Slicer markups file (no spheres or reader facts: Slicer has none)
         python3 "$root/tools/make-annotations.py" "$samples/$c/truth.json" --slicer --out "$out/$c/annotations.mrk.json"
     fi
+    # seeds for the semi-automatic paths (spinescore measure --auto)
+    python3 "$root/tools/make-annotations.py" "$samples/$c/truth.json" --seeds --out "$out/$c/seeds.json"
 done
 echo "make-sample-annotations: wrote $out/*/annotations.json"

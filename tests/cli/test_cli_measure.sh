@@ -27,7 +27,8 @@ done
 # 1. committed example annotations are in sync with the phantoms' truth
 "$src/tools/make-sample-annotations.sh" "$tmp" "$tmp/ann" >/dev/null; check "make-sample-annotations" 0 $?
 for f in ct-lytic-t12-collapse/annotations.json ct-lytic-t12-collapse/annotations.mrk.json \
-         ct-blastic-l2/annotations.json mr-t2-escc2-t11/annotations.json; do
+         ct-blastic-l2/annotations.json mr-t2-escc2-t11/annotations.json \
+         ct-lytic-t12-collapse/seeds.json ct-blastic-l2/seeds.json mr-t2-escc2-t11/seeds.json; do
   if cmp -s "$tmp/ann/$f" "$src/sample-data/$f"; then pass=$((pass+1)); else
     echo "FAIL: sample-data/$f differs from tools/make-annotations.py output (run tools/make-sample-annotations.sh)"; fail=$((fail+1)); fi
 done
@@ -134,7 +135,7 @@ contains "mask named" "$err" "regions[0]"
 edit "d['regions'][1]['sphere']['radius_mm']=1.0" "$tmp/smallref.json"
 err=$("$bin" measure "$tmp/$c/dicom" --annotations "$tmp/smallref.json" 2>&1 >/dev/null); check "small reference" 3 $?
 contains "small reference named" "$err" "reference ROI of T12"
-out=$("$bin" measure "$tmp/$c/dicom" --annotations "$ann" --auto "$tmp/seeds.json" 2>"$tmp/auto.err"); check "--auto" 6 $?
+out=$("$bin" measure "$tmp/$c/dicom" --annotations "$ann" --auto "$src/sample-data/$c/seeds.json" 2>"$tmp/auto.err"); check "--auto" 6 $?
 [ -z "$out" ] && pass=$((pass+1)) || { echo "FAIL: --auto printed output"; fail=$((fail+1)); }
 contains "--auto message" "$(cat "$tmp/auto.err")" "not available in this build"
 # several series: the candidates are listed, exit 2; --series picks one; a wrong one is not found

@@ -214,6 +214,15 @@ def one_case(name, spec_path, work):
         row["lesion_hu"] = "%.0f vs ref %.0f" % (b["lesion_mean_hu"], b["reference_mean_hu"])
     else:
         row["lesion_hu"] = "-"
+    e = m["measurements"].get("escc")
+    if e:
+        ea = t.get("epidural")
+        truth_sac = "%.1f" % ea["areas_mm2"]["thecal_sac"] if ea else "-"
+        row["escc_evidence"] = "sac %.1f (truth %s) / ref %.1f mm2, cord %.1f / ref %.1f mm2, CSF rim %.2f%s" % (
+            e["sac_area_mm2"], truth_sac, e["ref_sac_area_mm2"], e["cord_area_mm2"], e["ref_cord_area_mm2"], e["csf_rim_fraction"],
+            ", tumour-cord %.2f mm" % e["tumor_cord_distance_mm"] if "tumor_cord_distance_mm" in e else "")
+    else:
+        row["escc_evidence"] = "-"
     # pixel references
     px = res["pixel"]
     ptok = tokens(px)
@@ -270,12 +279,16 @@ def main():
             cases.append((g["name"], path))
         for name, spec in cases:
             one_case(name, spec, work)
-    cols = ["case", "series", "bone_lesion", "collapse", "alignment", "posterolateral", "escc", "collapse_pct",
-            "height_err_mm", "translation_mm", "kyphosis_deg", "coronal_deg", "lesion_hu", "body_fraction", "pixel"]
-    print("| " + " | ".join(cols) + " |")
-    print("|" + " --- |" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(("%.3f" % r[c]) if isinstance(r.get(c), float) else str(r.get(c, "-")) for c in cols) + " |")
+    tables = [["case", "series", "bone_lesion", "collapse", "alignment", "posterolateral", "escc"],
+              ["case", "collapse_pct", "height_err_mm", "translation_mm", "kyphosis_deg", "coronal_deg", "lesion_hu",
+               "body_fraction"],
+              ["case", "escc_evidence", "pixel"]]
+    for cols in tables:
+        print("| " + " | ".join(cols) + " |")
+        print("|" + " --- |" * len(cols))
+        for r in rows:
+            print("| " + " | ".join(("%.3f" % r[c]) if isinstance(r.get(c), float) else str(r.get(c, "-")) for c in cols) + " |")
+        print()
     print("\nmax errors: collapse %.3f pp, height %.3f mm (%.3f voxel); pixel references: height %.3f voxel, "
           "collapse %.3f pp; lesion fraction of the body %.3f" % (
               maxerr["collapse_pp"], maxerr["height_mm"], maxerr["height_vox"], maxerr["px_height_vox"],

@@ -216,7 +216,8 @@ SPS_API sps_status sps_annotations_check_volume(const sps_annotations *a, const 
 
 /**
  * The level to measure when none is given: the only level marked as the lesion (a "lesion"
- * region, a "tumor_outline" at the worst slice, or vertebrae[].involved true).
+ * region, a "tumor_outline" at the worst slice, pedicle/facet/costovertebral marks, or
+ * vertebrae[].involved true).
  * @param[out] level  8 bytes. @return SPS_OK, SPS_EINVALID when there is none or several
  *         (the candidates are listed in err).
  */

@@ -1300,7 +1300,12 @@ sps_status sps_annotations_lesion_level(const sps_annotations *a, char level[8],
     for (size_t l = 0; l < a->nlevels; l++) {
         const char *lv = a->levels[l];
         const ann_vertebra *v = vert(a, lv);
-        if (has_region(a, lv, "lesion") || find_outline(a, lv, "tumor_outline", "worst") || (v && v->involved == 1))
+        int marks = 0;
+        static const char *const pl[] = {"left_pedicle", "right_pedicle", "left_facet", "right_facet",
+                                         "left_costovertebral", "right_costovertebral"};
+        for (size_t m = 0; m < sizeof pl / sizeof pl[0]; m++)
+            marks |= find_point(a, lv, pl[m]) != NULL;
+        if (has_region(a, lv, "lesion") || find_outline(a, lv, "tumor_outline", "worst") || (v && v->involved == 1) || marks)
             sps_strlcpy(found[n++], lv, sizeof found[0]);
     }
     if (n == 1) {
@@ -1309,7 +1314,7 @@ sps_status sps_annotations_lesion_level(const sps_annotations *a, char level[8],
     }
     if (n == 0)
         return sps_error_set(err, SPS_EINVALID, "annotations",
-                             "no level is marked as the lesion (a \"lesion\" region, a tumour outline or \"involved\": true); give --level");
+                             "no level is marked as the lesion (a \"lesion\" region, a tumour outline, posterolateral marks or \"involved\": true); give --level");
     char list[200] = "";
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(list);

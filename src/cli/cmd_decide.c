@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "case_merge.h"
 #include "cli.h"
 #include "spinescore/core.h"
+#ifdef SPS_HAVE_REPORT
+#include "spinescore/report.h"
+#endif
 #include "util_internal.h"
 
 #define SPS_CASE_MAX_BYTES (16u * 1024u * 1024u)
@@ -107,20 +109,43 @@ int sps_cmd_decide(int argc, char **argv)
         return sps_cli_exit_for_status(st);
     }
     if (meas_path) {
+        /* the measured lesion merged into the clinical case by the report module's rules
+         * (docs/formats.md 5.1): one merge rule for `decide --measurements` and `run` */
+#ifdef SPS_HAVE_REPORT
         char *mtext = NULL, *merged = NULL;
         size_t mlen = 0;
+        sps_report *r = NULL;
+        sps_report_inputs in;
+        memset(&in, 0, sizeof in);
+        in.clinical_file = path;
         st = sps_read_file(&mtext, &mlen, meas_path, SPS_CASE_MAX_BYTES, &err);
         if (st == SPS_OK)
-            st = sps_cli_merge_case(&merged, text, len, strcmp(path, "-") == 0 ? "stdin" : path, mtext, mlen, meas_path, &err);
+            st = sps_report_new(&r, models, &in, text, len, strcmp(path, "-") == 0 ? "stdin" : path, &err);
+        if (st == SPS_OK)
+            st = sps_report_add_measurements(r, mtext, mlen, &err);
+        if (st == SPS_OK && !(merged = sps_report_case_json(r)))
+            st = sps_error_set(&err, SPS_ENOMEM, meas_path, "out of memory");
+        sps_report_free(r);
         sps_free(mtext);
         sps_free(text);
         text = merged;
         len = merged ? strlen(merged) : 0;
         if (st != SPS_OK) {
+            if (strcmp(err.where, "measurements") == 0 || strncmp(err.where, "measurements.", 13) == 0) {
+                char w[sizeof err.where];
+                snprintf(w, sizeof w, "%.200s: %.40s", meas_path, err.where);
+                sps_strlcpy(err.where, w, sizeof err.where);
+            }
             sps_cli_print_error("decide", &err);
             sps_models_free(models);
             return sps_cli_exit_for_status(st);
         }
+#else
+        fprintf(stderr, "spinescore decide: --measurements needs the report module, which is not in this build\n");
+        sps_free(text);
+        sps_models_free(models);
+        return SPS_EXIT_UNSUPPORTED;
+#endif
     }
     sps_case *c = NULL;
     st = sps_case_parse(&c, text, len, strcmp(path, "-") == 0 ? "stdin" : path, &err);

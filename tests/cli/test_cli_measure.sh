@@ -156,12 +156,13 @@ import json; d=json.load(open('$src/sample-data/$c/clinical.case.json'))
 d['lesions'][0]['sins']['collapse']='lt50'; json.dump(d, open('$tmp/conflict.json','w'))
 d['lesions'][0]['sins']['collapse']={'value':'lt50','source':'overridden','reason':'reader: endplate fracture line ends mid-body'}
 json.dump(d, open('$tmp/override.json','w'))"
-err=$("$bin" decide --measurements "$tmp/$c.m.json" "$tmp/conflict.json" 2>&1 >/dev/null); check "merge conflict" 3 $?
-contains "conflict named" "$err" "lesions[0].sins.collapse"
+out=$("$bin" decide --measurements "$tmp/$c.m.json" "$tmp/conflict.json" 2>/dev/null); check "merge conflict" 3 $?
+contains "conflict named" "$out" '"field":	"lesions[0].sins.collapse"'
+contains "conflict not scored" "$out" '"status":	"invalid"'
 out=$("$bin" decide --measurements "$tmp/$c.m.json" "$tmp/override.json"); check "override" 0 $?
 contains "override keeps measured value" "$out" '"measured_value":	"gt50"'
 err=$("$bin" decide --measurements "$tmp/$c.d.json" "$src/sample-data/$c/clinical.case.json" 2>&1 >/dev/null); check "not a measurements file" 3 $?
-contains "not measurements named" "$err" "spinescore-measurements"
+contains "not measurements named" "$err" "$c.d.json: measurements"
 
 echo "test_cli_measure: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

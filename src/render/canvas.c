@@ -279,9 +279,12 @@ void sr_label(sr_canvas *cv, double ax, double ay, const char *text, uint32_t rg
             {ax + d, ay + d},               {ax - d - tw, ay + d},
             {ax - tw / 2, ay - d - th},     {ax - tw / 2, ay + d},
         };
+        static const int above_first[8] = {6, 7, 0, 1, 2, 3, 4, 5};
         for (int c = 0; c < 8; ++c) {
             int ci = c;
-            if (prefer_left && c < 6)
+            if (prefer_left == 2)
+                ci = above_first[c];
+            else if (prefer_left && c < 6)
                 ci = c ^ 1; /* swap right/left preference */
             sr_rect r = {cand[ci][0] - 2, cand[ci][1] - 2, cand[ci][0] + tw + 2, cand[ci][1] + th + 2};
             if (!overlaps(cv, r)) {
@@ -564,7 +567,12 @@ sps_status sr_canvas_begin(sr_canvas *cv, const sps_volume *vol, const sps_rende
     cv->res.window_width = ww;
 
     /* title band */
-    font(cr, SR_TITLE_PX, 1);
+    double tpx = SR_TITLE_PX; /* shrink a long title to fit the width (not below 12 px) */
+    font(cr, tpx, 1);
+    while (tpx > 12.0 && sr_text_width(cr, title) > cv->w - 2 * SR_PAD) {
+        tpx -= 0.5;
+        font(cr, tpx, 1);
+    }
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_move_to(cr, SR_PAD, 22);
     cairo_show_text(cr, title);
@@ -574,7 +582,12 @@ sps_status sr_canvas_begin(sr_canvas *cv, const sps_volume *vol, const sps_rende
     snprintf(sub, sizeof sub, "%s%s%s · %s · window L %.0f / W %.0f%s", desc, desc[0] ? " · " : "",
              mod[0] ? mod : "modality unknown", plane_name, wc, ww,
              sps_volume_units(vol) == SPS_UNITS_HU ? " HU" : "");
-    font(cr, SR_SUBTITLE_PX, 0);
+    double spx = SR_SUBTITLE_PX;
+    font(cr, spx, 0);
+    while (spx > 10.0 && sr_text_width(cr, sub) > cv->w - 2 * SR_PAD) {
+        spx -= 0.5;
+        font(cr, spx, 0);
+    }
     cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
     cairo_move_to(cr, SR_PAD, 43);
     cairo_show_text(cr, sub);

@@ -248,7 +248,9 @@ static void draw_card(card *c, const cJSON *root, const cJSON *lesion, size_t in
         const char *st = js(s, "status"), *title = js(s, "title")[0] ? js(s, "title") : scores[i];
         if (!strcmp(st, "ok")) {
             const cJSON *band = jo(s, "band");
-            const char *txt = js(band, "survival")[0] ? js(band, "survival") : js(band, "token");
+            const char *txt = js(band, "survival")[0] ? js(band, "survival")
+                              : js(band, "goal")[0]   ? js(band, "goal")
+                                                      : js(band, "token");
             snprintf(buf, sizeof buf, "%s: %s → %s", title, jn(b1, sizeof b1, s, "total"), txt);
         } else if (!strcmp(st, "not_computable")) {
             const cJSON *r = jo(s, "total_range");

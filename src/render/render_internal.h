@@ -75,7 +75,8 @@ void sr_circle_lps(sr_canvas *cv, const double centre[3], double radius_mm, uint
                    double width);
 /** Reserve a rectangle so labels avoid it. */
 void sr_reserve(sr_canvas *cv, double x0, double y0, double x1, double y1);
-/** Place a label near (ax, ay) (PNG coordinates) where it overlaps nothing placed so far. */
+/** Place a label near (ax, ay) (PNG coordinates) where it overlaps nothing placed so far;
+ *  prefer_left: 0 right of the anchor first, 1 left first, 2 above/below first. */
 void sr_label(sr_canvas *cv, double ax, double ay, const char *text, uint32_t rgb, int prefer_left);
 
 /** Text helpers for the card. */

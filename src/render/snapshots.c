@@ -17,6 +17,8 @@ static const char *num(char *buf, size_t n, double v, int prec)
 {
     if (!isfinite(v))
         snprintf(buf, n, "–");
+    else if (fabs(v) < 0.5 * pow(10.0, -prec))
+        snprintf(buf, n, "%.*f", prec, 0.0); /* no "-0.0" */
     else
         snprintf(buf, n, "%.*f", prec, v);
     return buf;
@@ -302,8 +304,11 @@ sps_status sps_render_morphometry_png(const char *png_path, const sps_volume *vo
     for (int k = 0; k < 6; ++k)
         for (int i = 0; i < 3; ++i)
             c[i] += m6(t, k)[i] / 6.0;
-    double right[3], down[3];
+    double right[3], down[3], normal[3];
     sagittal_basis(right, down, ap, si);
+    /* the plane of the points, shown upright in patient axes (a wedge must look like a wedge) */
+    sr_cross(normal, right, down);
+    plane_basis(right, down, normal);
     fit f;
     fit_init(&f, right, down, c);
     const sps_morpho6 *refs[2] = {in->above, in->below};
@@ -373,7 +378,7 @@ sps_status sps_render_morphometry_png(const char *png_path, const sps_volume *vo
         add_line(lines, &nl, SR_NO_SWATCH, 0, "Note: target points lie up to %.1f mm off this plane (projected)", offp);
 
     char title[160];
-    snprintf(title, sizeof title, "%s · vertebral body heights and collapse (six-point morphometry)", in->level);
+    snprintf(title, sizeof title, "%s · body heights and collapse (six-point morphometry)", in->level);
     sr_canvas cv;
     st = sr_canvas_begin(&cv, vol, &view, opt, 1, title, plane_name(view.right_lps, view.down_lps),
                          lines, nl, err);
@@ -708,8 +713,10 @@ sps_status sps_render_alignment_png(const char *png_path, const sps_volume *vol,
     double ap[3], si[3], c[3] = {0, 0, 0};
     sub3(ap, p->lower_post_sup, p->lower_ant_sup);
     sub3(si, p->lower_post_sup, p->lower_post_inf);
-    double right[3], down[3];
+    double right[3], down[3], normal[3];
     sagittal_basis(right, down, ap, si);
+    sr_cross(normal, right, down);
+    plane_basis(right, down, normal);
     for (int k = 0; k < 8; ++k)
         for (int i = 0; i < 3; ++i)
             c[i] += pts[k][i] / 8.0;
@@ -740,7 +747,7 @@ sps_status sps_render_alignment_png(const char *png_path, const sps_volume *vol,
         add_line(lines, &nl, SR_NO_SWATCH, 0, "De novo deformity: the reader must confirm it is new (prior study)");
 
     char title[160];
-    snprintf(title, sizeof title, "%s–%s · alignment (translation and segmental angle)", in->upper_level,
+    snprintf(title, sizeof title, "%s–%s · alignment: translation and segmental angle", in->upper_level,
              in->lower_level);
     sr_canvas cv;
     st = sr_canvas_begin(&cv, vol, &view, opt, 1, title, plane_name(view.right_lps, view.down_lps), lines, nl,
@@ -775,21 +782,27 @@ sps_status sps_render_alignment_png(const char *png_path, const sps_volume *vol,
         sr_marker(&cv, pts[k], SPS_RENDER_COLOUR_ENDPLATE);
     for (int k = 0; k < 4; ++k)
         sr_marker(&cv, pts[k], SPS_RENDER_COLOUR_WALL);
-    double x, y, m[3], cx, cy;
+    double x, y, m[3], cx, cy, fx, fy;
     sr_project(&cv, c, &cx, &cy);
+    sr_project(&cv, p->upper_post_inf, &x, &y);
+    sr_project(&cv, foot, &fx, &fy);
+    sr_reserve(&cv, fmin(x, fx) - 3, fmin(y, fy) - 3, fmax(x, fx) + 3, fmax(y, fy) + 3);
     mid3(m, p->upper_post_inf, foot);
     sr_project(&cv, m, &x, &y);
     char lab[64];
     snprintf(lab, sizeof lab, "%s mm", num(b1, 32, a->translation_mm, 1));
-    sr_label(&cv, x, y, lab, SPS_RENDER_COLOUR_WALL, 0);
+    sr_label(&cv, x, y, lab, SPS_RENDER_COLOUR_WALL, 2);
     mid3(m, p->upper_end_ant, p->lower_end_ant);
     sr_project(&cv, m, &x, &y);
     snprintf(lab, sizeof lab, "%s°", num(b1, 32, a->kyphosis_deg, 1));
     sr_label(&cv, x, y, lab, SPS_RENDER_COLOUR_ENDPLATE, x < cx);
-    sr_project(&cv, p->upper_end_ant, &x, &y);
-    sr_label(&cv, x, y, in->upper_level, 0xFFFFFF, x < cx);
-    sr_project(&cv, p->lower_end_ant, &x, &y);
-    sr_label(&cv, x, y, in->lower_level, 0xFFFFFF, x < cx);
+    for (int e = 0; e < 2; ++e) { /* level names beyond the anterior end of the extended lines */
+        double u[3];
+        sub3(u, ep[e][1], ep[e][0]);
+        along(a0, ep[e][0], u, 1.4);
+        sr_project(&cv, a0, &x, &y);
+        sr_label(&cv, x, y, e == 0 ? in->upper_level : in->lower_level, 0xFFFFFF, x < cx);
+    }
     char desc[600];
     snprintf(desc, sizeof desc,
              "%s-%s alignment on a %s plane: posterior-wall line of %s with the translation %.1f mm, endplate "
@@ -894,7 +907,7 @@ sps_status sps_render_canal_png(const char *png_path, const sps_volume *vol, con
         add_line(lines, &nl, SR_NO_SWATCH, 1, "ESCC grade: not graded");
 
     char title[160];
-    snprintf(title, sizeof title, "%s · spinal canal (epidural spinal cord compression)", in->level);
+    snprintf(title, sizeof title, "%s · spinal canal: epidural cord compression (ESCC)", in->level);
     sr_canvas cv;
     st = sr_canvas_begin(&cv, vol, &view, opt, 0, title, plane_name(view.right_lps, view.down_lps), lines, nl,
                          err);

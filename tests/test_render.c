@@ -822,6 +822,39 @@ static void test_render__summary_card_shows_the_decision(void **state)
     free(text);
 }
 
+static void test_render__summary_card_incomplete_and_overridden(void **state)
+{
+    fixture *f = *state;
+    sps_error err;
+    const char *cj =
+        "{\"format\": \"spinescore-case\", \"version\": 1, \"case_id\": \"INCOMPLETE\","
+        " \"patient\": {\"histology\": \"breast\"},"
+        " \"lesions\": [{\"level\": \"L2\", \"sins\": {\"pain\": \"occasional_non_mechanical\","
+        "   \"bone_lesion\": {\"value\": \"mixed\", \"source\": \"overridden\", \"measured_value\": \"blastic\","
+        "     \"reason\": \"lytic rim on the prior study\"}, \"alignment\": \"normal\"}}]}";
+    sps_case *c = NULL;
+    assert_int_equal(sps_case_parse(&c, cj, strlen(cj), "case", &err), SPS_OK);
+    sps_decision *d = NULL;
+    assert_int_equal(sps_decide(&d, f->models, c, NULL, &err), SPS_OK);
+    char *json = sps_decision_to_json(d);
+    char lo[16], hi[16], want[96];
+    assert_true(sps_decision_get(d, "lesions.0.sins.total_range.min", lo, sizeof lo) > 0);
+    assert_true(sps_decision_get(d, "lesions.0.sins.total_range.max", hi, sizeof hi) > 0);
+    sps_render_result r;
+    const char *path = out_path(f, "summary-incomplete-L2.png");
+    assert_int_equal(sps_render_summary_png(path, json, strlen(json), 0, NULL, &r, &err), SPS_OK);
+    png_img img;
+    png_load(&img, path);
+    snprintf(want, sizeof want, "SINS not computable (%s-%s)", lo, hi);
+    assert_non_null(strstr(img.desc, want));
+    assert_non_null(strstr(img.desc, "ESCC not_computable"));
+    assert_string_equal(img.uid, "");
+    free(img.rgb);
+    sps_free(json);
+    sps_decision_free(d);
+    sps_case_free(c);
+}
+
 /* ---- refusals and atomic writing ------------------------------------------------------------ */
 
 static void test_render__refusals_leave_no_file(void **state)
@@ -884,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_render__canal_on_mr_t2_phantom),
         cmocka_unit_test(test_render__canal_on_ct_soft_tissue_window),
         cmocka_unit_test(test_render__summary_card_shows_the_decision),
+        cmocka_unit_test(test_render__summary_card_incomplete_and_overridden),
         cmocka_unit_test(test_render__refusals_leave_no_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,54 +3,16 @@
 #include "spinescore/seg.h"
 
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <new>
 
-#include <itkImage.h>
-#include <itkImportImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 
-#include "util_internal.h"
+#include "seg_itk.h"
 
 namespace {
 
-using Image3 = itk::Image<float, 3>;
-
-/* Zero-copy view of an sps_volume as an itk::Image (geometry copied, voxels borrowed). */
-Image3::Pointer import_volume(const sps_volume *vol)
-{
-    const sps_geometry *g = sps_volume_geometry(vol);
-    using Importer = itk::ImportImageFilter<float, 3>;
-    Importer::Pointer imp = Importer::New();
-    Importer::SizeType size;
-    Importer::IndexType start;
-    double origin[3], spacing[3];
-    Image3::DirectionType dir;
-    for (unsigned a = 0; a < 3; ++a) {
-        size[a] = g->dims[a];
-        start[a] = 0;
-        origin[a] = g->origin_lps[a];
-        spacing[a] = g->spacing_mm[a];
-        for (unsigned r = 0; r < 3; ++r)
-            dir(r, a) = g->direction[a][r]; /* ITK: column a = direction of index axis a */
-    }
-    Importer::RegionType region;
-    region.SetIndex(start);
-    region.SetSize(size);
-    imp->SetRegion(region);
-    imp->SetOrigin(origin);
-    imp->SetSpacing(spacing);
-    imp->SetDirection(dir);
-    /* ITK wants a non-const pointer; it never writes through it (filter input, not output). */
-    float *data = const_cast<float *>(sps_volume_data_const(vol));
-    imp->SetImportPointer(data, sps_volume_voxel_count(vol), false);
-    imp->Update();
-    Image3::Pointer img = imp->GetOutput();
-    img->DisconnectPipeline();
-    return img;
-}
+using Image3 = sps_itk::FloatImage;
 
 double dot3(const double a[3], const double b[3])
 {
@@ -84,8 +46,8 @@ extern "C" sps_status sps_seg_reslice_plane(float *out, const sps_volume *vol,
     if (std::fabs(dot3(u_lps, v_lps)) > 1e-3)
         return sps_error_set(err, SPS_EINVALID, "u_lps/v_lps",
                              "expected orthogonal vectors (u.v = %g)", dot3(u_lps, v_lps));
-    try {
-        Image3::Pointer in = import_volume(vol);
+    SPS_ITK_TRY {
+        Image3::Pointer in = sps_itk::import_volume(vol); /* borrows the buffer, no copy */
 
         double w[3];
         w[0] = u_lps[1] * v_lps[2] - u_lps[2] * v_lps[1];
@@ -121,12 +83,7 @@ extern "C" sps_status sps_seg_reslice_plane(float *out, const sps_volume *vol,
         const float *res = rs->GetOutput()->GetBufferPointer();
         for (size_t i = 0; i < width * height; ++i)
             out[i] = res[i];
-    } catch (const std::bad_alloc &) {
-        return sps_error_set(err, SPS_ENOMEM, "sps_seg_reslice_plane", "out of memory");
-    } catch (const std::exception &e) {
-        return sps_error_set(err, SPS_EINTERNAL, "sps_seg_reslice_plane", "ITK: %s", e.what());
-    } catch (...) {
-        return sps_error_set(err, SPS_EINTERNAL, "sps_seg_reslice_plane", "unknown exception");
     }
+    SPS_ITK_CATCH(err, "sps_seg_reslice_plane")
     return SPS_OK;
 }

@@ -1,5 +1,6 @@
 sps_add_test(NAME test_measure SOURCES test_measure.c LIBS sps_measure LABELS unit)
 sps_add_test(NAME test_annotations SOURCES test_annotations.c LIBS sps_measure LABELS unit)
+sps_add_test(NAME test_annotations_volume SOURCES test_annotations_volume.c LIBS sps_measure PkgConfig::CJSON LABELS unit)
 # spinescore measure end to end on the sample phantoms, and accuracy against phantom truth
 # (needs the phantom generator and the measure verb: dicom + measure modules).
 if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES)

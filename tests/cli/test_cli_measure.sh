@@ -107,6 +107,45 @@ sys.exit(0 if ok else 1)
 EOF
 check "pixel/slicer tokens equal" 0 $?
 
+# pixel references by SOPInstanceUID, and on a copy whose InstanceNumbers run backwards (the slice
+# comes from ImagePositionPatient, never from InstanceNumber order): same numbers as by instance
+if command -v dcmodify >/dev/null && command -v dcmdump >/dev/null; then
+  cp -r "$tmp/$c/dicom" "$tmp/rev"
+  n=$(ls "$tmp/rev"/*.dcm | wc -l)
+  for f in "$tmp/rev"/IM*.dcm; do
+    k=$(basename "$f" .dcm); k=$((10#${k#IM}))
+    dcmodify -nb -m "(0020,0013)=$((n + 1 - k))" "$f" >/dev/null 2>&1
+  done
+  python3 - "$tmp/px.json" "$tmp/rev" "$n" "$tmp/sop.json" "$tmp/revpx.json" <<'EOF2'
+import json, subprocess, sys
+src, rev, n, sop_out, rev_out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+d = json.load(open(src))
+sop = json.loads(json.dumps(d)); back = json.loads(json.dumps(d))
+for a, b in zip(sop["points"], back["points"]):
+    if "pixel" in a:
+        inst = a["pixel"]["instance"]
+        out = subprocess.run(["dcmdump", "+P", "0008,0018", "%s/IM%04d.dcm" % (rev, inst)], stdout=subprocess.PIPE, universal_newlines=True).stdout
+        uid = out.split("[", 1)[1].split("]", 1)[0]
+        del a["pixel"]["instance"]
+        a["pixel"]["sop_instance_uid"] = uid
+        b["pixel"]["instance"] = n + 1 - inst
+json.dump(sop, open(sop_out, "w")); json.dump(back, open(rev_out, "w"))
+EOF2
+  "$bin" measure "$tmp/rev" --annotations "$tmp/sop.json" --out "$tmp/sop.m.json"; check "measure by SOPInstanceUID" 0 $?
+  "$bin" measure "$tmp/rev" --annotations "$tmp/revpx.json" --out "$tmp/revpx.m.json"; check "measure reversed InstanceNumbers" 0 $?
+  python3 - "$tmp/px.m.json" "$tmp/sop.m.json" "$tmp/revpx.m.json" <<'EOF2'
+import json, sys
+ms = [json.load(open(p)) for p in sys.argv[1:]]
+c = [m["measurements"]["collapse"] for m in ms]
+ok = all(abs(x[k] - c[0][k]) < 1e-9 for x in c for k in ("ha_mm", "hm_mm", "hp_mm", "collapse_pct"))
+print("pixel by instance / SOP UID / reversed InstanceNumber:", [x["collapse_pct"] for x in c])
+sys.exit(0 if ok else 1)
+EOF2
+  check "SOP UID and reversed InstanceNumber give the same numbers" 0 $?
+else
+  echo "note: dcmodify/dcmdump not found, SOPInstanceUID and reversed-order checks skipped"
+fi
+
 # 3. refusals
 ann="$src/sample-data/$c/annotations.json"
 edit() { # python expression on doc d -> file

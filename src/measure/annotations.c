@@ -1065,6 +1065,21 @@ static sps_status measure_regions(const sps_annotations *a, const sps_models *mo
     return st;
 }
 
+/* Does anything in the annotations name this level? */
+static int level_annotated(const sps_annotations *a, const char *level)
+{
+    for (size_t i = 0; i < a->npts; i++)
+        if (strcmp(a->pts[i].level, level) == 0)
+            return 1;
+    for (size_t i = 0; i < a->noutl; i++)
+        if (strcmp(a->outl[i].level, level) == 0)
+            return 1;
+    for (size_t i = 0; i < a->nregs; i++)
+        if (strcmp(a->regs[i].level, level) == 0)
+            return 1;
+    return vert(a, level) != NULL;
+}
+
 sps_status sps_measure_lesion_json(char **json_out, const sps_models *models, const sps_annotations *a,
                                    const char *level_label, sps_error *err)
 {
@@ -1079,6 +1094,16 @@ sps_status sps_measure_lesion_json_volume(char **json_out, const sps_models *mod
     if (!level_label || !check_level(a, level_label, level))
         return sps_error_set(err, SPS_EINVALID, "level", "\"%s\" is not a standard vertebral level", level_label ? level_label : "");
     int idx = level_index(a, level);
+    if (!level_annotated(a, level)) {
+        char list[200] = "";
+        for (size_t l = 0; l < a->nlevels; l++)
+            if (level_annotated(a, a->levels[l])) {
+                size_t len = strlen(list);
+                snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", a->levels[l]);
+            }
+        return sps_error_set(err, SPS_EINVALID, "level", "%s has no annotations (annotated levels: %s)", level,
+                             list[0] ? list : "none");
+    }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "level", level);
     cJSON *meas = cJSON_AddObjectToObject(root, "measurements");

@@ -187,6 +187,10 @@ uid=$(python3 -c "import json; print(json.load(open('$tmp/$c/truth.json'))['seri
 "$bin" measure "$tmp/study" --annotations "$ann" >/dev/null; check "series_uid of the annotations picks" 0 $?
 "$bin" measure "$tmp/study" --annotations "$tmp/nouid.json" --series 1.2.3 2>/dev/null; check "unknown series" 4 $?
 "$bin" measure "$tmp/study" 2>/dev/null; check "no annotations" 2 $?
+err=$("$bin" measure "$tmp/$c/dicom" --annotations "$ann" --level L4 2>&1 >/dev/null); check "level without annotations" 3 $?
+contains "level named" "$err" "L4 has no annotations (annotated levels: T11, T12, L1)"
+err=$("$bin" measure "$tmp/$c/dicom" --annotations "$ann" --level L6 2>&1 >/dev/null); check "level L6" 3 $?
+contains "L6 named" "$err" "L6"
 "$bin" measure --bogus 2>/dev/null; check "bad option" 2 $?
 "$bin" measure "$tmp/nowhere" --annotations "$ann" 2>/dev/null; check "missing folder" 4 $?
 # merge conflicts: a case value that disagrees with the measurement is refused, an override wins

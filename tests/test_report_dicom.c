@@ -15,6 +15,8 @@
 #include <png.h>
 
 #include "spinescore/dicom_sr.h"
+#include "spinescore/measure.h"
+#include "spinescore/report_dicom.h"
 #include "test_support.h"
 
 typedef struct fixture {
@@ -134,6 +136,18 @@ static int teardown(void **state)
     return 0;
 }
 
+static const cJSON *vertebra(const fixture *f, const char *level)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(f->truth, "vertebrae"))
+    {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(v, "level");
+        if (cJSON_IsString(l) && strcmp(l->valuestring, level) == 0)
+            return v;
+    }
+    return NULL;
+}
+
 static const cJSON *t12(const fixture *f)
 {
     const cJSON *v;
@@ -235,7 +249,7 @@ static void test_report_dicom__sr_tid1500_reads_back(void **state)
         {{"SPS-SINS-CAT", "99SPS", "SINS category"}, {"SINS-CAT-PU", "99SPS", "potentially unstable"}},
     };
     sps_sr_group g = {"T12 lesion", NULL, {"SPS-LESION", "99SPS", "Spinal metastatic lesion"},
-                      {"SPS-T12", "99SPS", "T12 vertebra"}, ms, sizeof ms / sizeof ms[0], ev, 3};
+                      {"SPS-T12", "99SPS", "T12 vertebra"}, ms, sizeof ms / sizeof ms[0], ev, 3, NULL, 0};
     sps_sr_document doc;
     memset(&doc, 0, sizeof doc);
     doc.study = &f->study;
@@ -408,6 +422,129 @@ static void test_report_dicom__sc_pixels_round_trip(void **state)
     assert_non_null(strstr(err.where, "snap-sc.dcm"));
 }
 
+/* Number after `"name")="` in dsrdump output, or NaN. */
+static double sr_number(const char *out, const char *name)
+{
+    char key[160];
+    snprintf(key, sizeof key, "\"%s\")=\"", name);
+    const char *p = strstr(out, key);
+    return p ? atof(p + strlen(key)) : NAN;
+}
+
+/* End to end: annotations at the phantom's truth points of T11, T12 and L1 (and the left pedicle
+ * the spec replaces) -> measurements -> report with the clinical file (alignment overridden) ->
+ * TID 1500 SR. Truth: T12 Ha/Hm/Hp 9.52/13.09/21.42 mm, collapse gt50, alignment normal,
+ * posterolateral unilateral (truth.json "expected"). Final SINS: location T12 junctional 3 + pain
+ * mechanical 3 + lytic 2 + alignment overridden de novo deformity 2 + gt50 3 + unilateral 1 = 14
+ * (unstable, clinical-reference.md §1.3); ESCC 0 (low) without myelopathy, renal cell
+ * (radioresistant), unstable -> NOMS row 4, stabilisation followed by SRS (§6.1). */
+static void test_report_dicom__report_sr_end_to_end(void **state)
+{
+    (void)state;
+    fixture *f = F;
+    if (!have_tool("dsrdump") || !have_tool("dciodvfy"))
+        skip();
+    sps_models *models = NULL;
+    sps_error err;
+    assert_int_equal(sps_models_load_builtin(&models, &err), SPS_OK);
+    static const char *const roles[6][2] = {{"superior_anterior", "sup_ant"},   {"superior_middle", "sup_mid"},
+                                            {"superior_posterior", "sup_post"}, {"inferior_anterior", "inf_ant"},
+                                            {"inferior_middle", "inf_mid"},     {"inferior_posterior", "inf_post"}};
+    static const char *const levels[3] = {"T11", "T12", "L1"};
+    cJSON *ann = cJSON_CreateObject();
+    cJSON_AddStringToObject(ann, "format", "spinescore-annotations");
+    cJSON_AddNumberToObject(ann, "version", 1);
+    cJSON *pts = cJSON_AddArrayToObject(ann, "points");
+    for (int l = 0; l < 3; l++)
+        for (int k = 0; k < 6; k++) {
+            const cJSON *src = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(vertebra(f, levels[l]), "morphometry_points_lps"), roles[k][0]);
+            assert_non_null(src);
+            cJSON *pt = cJSON_CreateObject();
+            cJSON_AddStringToObject(pt, "level", levels[l]);
+            cJSON_AddStringToObject(pt, "role", roles[k][1]);
+            cJSON_AddItemToObject(pt, "lps", cJSON_Duplicate(src, 1));
+            cJSON_AddItemToArray(pts, pt);
+        }
+    cJSON *ped = cJSON_CreateObject();
+    cJSON_AddStringToObject(ped, "level", "T12");
+    cJSON_AddStringToObject(ped, "role", "left_pedicle");
+    double pl[3] = {12.0, 15.0, 6.0};
+    cJSON_AddItemToObject(ped, "lps", cJSON_CreateDoubleArray(pl, 3));
+    cJSON_AddItemToArray(pts, ped);
+    cJSON *vs = cJSON_AddArrayToObject(ann, "vertebrae");
+    cJSON *v12 = cJSON_CreateObject();
+    cJSON_AddStringToObject(v12, "level", "T12");
+    cJSON_AddBoolToObject(v12, "involved", 1);
+    cJSON_AddNumberToObject(v12, "body_involved_fraction", 0.6);
+    cJSON_AddItemToArray(vs, v12);
+    char *atext = cJSON_PrintUnformatted(ann);
+    cJSON_Delete(ann);
+    sps_annotations *a = NULL;
+    assert_int_equal(sps_annotations_parse(&a, models, atext, strlen(atext), "truth.annotations.json", NULL, NULL, &err),
+                     SPS_OK);
+    free(atext);
+    char *mj = NULL;
+    assert_int_equal(sps_measure_lesion_json(&mj, models, a, "T12", &err), SPS_OK);
+    sps_annotations_free(a);
+
+    const char *clinical =
+        "{\"case_id\": \"PHANTOM-12\", \"patient\": {\"histology\": \"renal_cell\", \"myelopathy\": false, "
+        "\"tolerates_surgery\": true}, \"lesions\": [{\"level\": \"T12\", \"escc\": \"0\", \"sins\": {\"pain\": "
+        "\"mechanical\", \"bone_lesion\": \"lytic\", \"alignment\": {\"value\": \"de_novo_deformity\", \"source\": "
+        "\"overridden\", \"reason\": \"new kyphosis against the prior study\"}}}]}";
+    sps_report_inputs in;
+    memset(&in, 0, sizeof in);
+    in.study_uid = f->study.study_uid;
+    sps_report *r = NULL;
+    assert_int_equal(sps_report_new(&r, models, &in, clinical, strlen(clinical), "c.json", &err), SPS_OK);
+    assert_int_equal(sps_report_add_measurements(r, mj, strlen(mj), &err), SPS_OK);
+    free(mj);
+    assert_int_equal(sps_report_decide(r, models, NULL, &err), SPS_OK);
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/report-sr.dcm", f->dir);
+    sps_sr_result res;
+    sps_status st = sps_report_write_sr(r, &f->study, f->images, f->nimages, path, &res, &err);
+    if (st != SPS_OK)
+        print_error("%s: %s\n", err.where, err.message);
+    assert_int_equal(st, SPS_OK);
+    assert_int_equal(res.scoords, 6);
+    assert_int_equal(res.points_without_image, 0);
+    sps_report_free(r);
+    sps_models_free(models);
+
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "dciodvfy '%s' 2>&1", path);
+    char *out = run(cmd);
+    if (strstr(out, "Error"))
+        print_error("%s\n", out);
+    assert_null(strstr(out, "Error"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "dsrdump +Pu +Pl '%s' 2>&1", path);
+    out = run(cmd);
+    sps_assert_near(sr_number(out, "Anterior vertebral body height"), truth_num(f, "heights_mm", "anterior"), 0.01);
+    sps_assert_near(sr_number(out, "Middle vertebral body height"), truth_num(f, "heights_mm", "middle"), 0.01);
+    sps_assert_near(sr_number(out, "Posterior vertebral body height"), truth_num(f, "heights_mm", "posterior"), 0.01);
+    sps_assert_near(sr_number(out, "Vertebral body height loss"), truth_num(f, "collapse_pct", "max"), 0.1);
+    /* no prescribed translation; the posterior corners sit at 0.8 b of each body (docs/phantoms.md:
+     * b = 8.5 + 0.4 L, T11 12.5 mm, T12 12.9 mm), so T11's corner is 0.8 * 0.4 = 0.32 mm anterior
+     * of T12's wall: below the 2-mm subluxation threshold, alignment "normal" as the truth says */
+    sps_assert_near(sr_number(out, "Segmental translation"), 0.32, 0.01);
+    sps_assert_near(sr_number(out, "SINS total score"), 14, 0);
+    assert_non_null(strstr(out, "<contains CODE:(,,\"SINS vertebral body collapse\")=(SINS-COLL-3,99SPS,"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"SINS posterolateral involvement\")=(SINS-PL-1,99SPS,"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"SINS radiographic spinal alignment\")=(SINS-ALIGN-2,99SPS,"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"SINS location\")=(SINS-LOC-3,99SPS,"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"Bilsky ESCC grade\")=(ESCC-0,99SPS,\"Bilsky grade 0\")>"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"SINS category\")=(SINS-CAT-U,99SPS,\"unstable\")>"));
+    assert_non_null(strstr(out, "<contains CODE:(,,\"NOMS recommendation\")=(NOMS-ROW-4,99SPS,"));
+    assert_non_null(strstr(out, "\"Override of a measured value\")=\"alignment: measured normal, final de_novo_deformity; "
+                                "reason: new kyphosis against the prior study\""));
+    assert_non_null(strstr(out, "(SPS-T12,99SPS,\"T12 vertebra\")"));
+    free(out);
+}
+
 static void test_report_dicom__refusals_are_named(void **state)
 {
     (void)state;
@@ -423,7 +560,7 @@ static void test_report_dicom__refusals_are_named(void **state)
     doc.images = f->images;
     doc.nimages = 1;
     sps_sr_measurement m = {{"SPS-HA", "99SPS", NULL}, 1.0, {"mm", "UCUM", "mm"}, NULL, 0};
-    sps_sr_group g = {"x", NULL, {NULL, NULL, NULL}, {NULL, NULL, NULL}, &m, 1, NULL, 0};
+    sps_sr_group g = {"x", NULL, {NULL, NULL, NULL}, {NULL, NULL, NULL}, &m, 1, NULL, 0, NULL, 0};
     doc.groups = &g;
     doc.ngroups = 1;
     assert_int_equal(sps_dicom_write_sr(path, &doc, NULL, &err), SPS_EINVALID);
@@ -440,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_report_dicom__image_refs_and_projection),
         cmocka_unit_test(test_report_dicom__sr_tid1500_reads_back),
         cmocka_unit_test(test_report_dicom__sc_pixels_round_trip),
+        cmocka_unit_test(test_report_dicom__report_sr_end_to_end),
         cmocka_unit_test(test_report_dicom__refusals_are_named),
     };
     void *state = NULL;

@@ -84,6 +84,12 @@ typedef struct sps_sr_evaluation {
     sps_sr_code concept, value;
 } sps_sr_evaluation;
 
+/** A text qualitative evaluation (e.g. why a measured value was overridden). */
+typedef struct sps_sr_text {
+    sps_sr_code concept;
+    const char *text;
+} sps_sr_text;
+
 /** One measurement group (TID 1501): one lesion / vertebral level. */
 typedef struct sps_sr_group {
     const char *tracking_id;       /**< (112039) e.g. "T12 lesion" */
@@ -94,6 +100,8 @@ typedef struct sps_sr_group {
     size_t nmeasurements;
     const sps_sr_evaluation *evaluations;
     size_t nevaluations;
+    const sps_sr_text *texts;      /**< text evaluations (TID 1501 row 12), may be NULL */
+    size_t ntexts;
 } sps_sr_group;
 
 /** The report. Zero-initialise, fill; everything is borrowed for the call. */

@@ -191,6 +191,13 @@ void write_sr(const char *path, const sps_sr_document *doc, sps_sr_result *res)
                                               code(grp.evaluations[e].value, ew + ".value")),
                   ew, "qualitative evaluation");
         }
+        for (size_t e = 0; grp.texts && e < grp.ntexts; e++) {
+            std::string ew = gw + ".texts[" + std::to_string(e) + "]";
+            if (!grp.texts[e].text || !*grp.texts[e].text)
+                throw sr_failure(SPS_EINVALID, ew, "empty text");
+            check(mg.addQualitativeEvaluation(code(grp.texts[e].concept, ew + ".concept"), OFString(grp.texts[e].text)), ew,
+                  "text evaluation");
+        }
     }
     for (size_t e = 0; e < doc->nevaluations; e++) {
         std::string ew = "evaluations[" + std::to_string(e) + "]";

@@ -257,8 +257,10 @@ static const char *CT_SPEC =
 static const char *MR_SPEC =
     "{\"name\": \"render-mr\", \"seed\": 11, \"levels\": {\"from\": \"T9\", \"to\": \"L1\"}, \"focus\": \"T11\","
     " \"acquisition\": {\"modality\": \"MR\", \"plane\": \"axial\", \"matrix\": [192, 192],"
-    "  \"pixel_spacing_mm\": [0.7, 0.7], \"slices\": 12, \"slice_thickness_mm\": 3.0, \"slice_spacing_mm\": 3.3,"
-    "  \"supersample\": 1, \"noise_sd\": 20}}";
+    "  \"pixel_spacing_mm\": [0.7, 0.7], \"slices\": 24, \"slice_thickness_mm\": 3.0, \"slice_spacing_mm\": 3.3,"
+    "  \"supersample\": 1, \"noise_sd\": 20},"
+    " \"lesions\": [{\"level\": \"T11\", \"type\": \"lytic\", \"body_fraction\": 0.45, \"position\": [0.0, 0.3, 0.0]}],"
+    " \"epidural\": {\"level\": \"T11\", \"bilsky\": \"2\"}}";
 
 typedef struct fixture {
     phantom ct, mr;
@@ -454,6 +456,41 @@ static void test_render__morphometry_on_ct_phantom(void **state)
     double gs = grey9(&img, x, y);
     sps_assert_near(gs, window_grey(&r, 45.0), 8.0);
     assert_true(gb > gs + 15);
+    free(img.rgb);
+}
+
+static void test_render__oblique_view_letters_and_landmarks(void **state)
+{
+    fixture *f = *state;
+    sps_error err;
+    sps_morpho6 t12;
+    truth_morpho(&f->ct, "T12", &t12);
+    sps_render_morphometry in = {"T12", t12, NULL, NULL, NULL, NULL, NULL};
+    /* a sagittal plane turned 25 degrees about S (oblique) */
+    double a = 25.0 * 3.14159265358979 / 180.0;
+    sps_render_view v = {{0, 0, 0}, {sin(a), cos(a), 0}, {0, 0, -1}, 0.2, 400, 400};
+    memcpy(v.centre_lps, t12.sup_mid, sizeof v.centre_lps);
+    sps_render_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.view = &v;
+    sps_render_result r;
+    const char *path = out_path(f, "morphometry-oblique-T12.png");
+    assert_int_equal(sps_render_morphometry_png(path, f->ct.vol, &in, &opt, &r, &err), SPS_OK);
+    png_img img;
+    png_load(&img, path);
+    assert_int_equal(img.w, 400);
+    assert_string_equal(r.orientation[0], "AR"); /* -right = (-0.42, -0.91, 0) */
+    assert_string_equal(r.orientation[1], "PL");
+    assert_string_equal(r.orientation[2], "S");
+    assert_string_equal(r.orientation[3], "I");
+    const double *pts[6] = {t12.sup_ant, t12.sup_mid, t12.sup_post, t12.inf_ant, t12.inf_mid, t12.inf_post};
+    for (int k = 0; k < 6; ++k) {
+        int x, y;
+        expect_pixel(&r, pts[k], &x, &y);
+        assert_int_equal(px(&img, x, y), SPS_RENDER_COLOUR_TARGET);
+    }
+    assert_non_null(strstr(img.desc, "oblique sagittal"));
+    check_scale_bar(&img, &r);
     free(img.rgb);
 }
 
@@ -669,16 +706,16 @@ static double shoelace_mm2(const double (*pts)[3], int n)
     return fabs(s) / 2;
 }
 
-static void canal_case(fixture *f, phantom *ph, const char *name, int expect_soft, png_img *img,
-                       sps_render_result *r)
+static void canal_case(fixture *f, phantom *ph, const char *level, const char *name, int expect_soft,
+                       png_img *img, sps_render_result *r)
 {
     sps_error err;
     const ph_model *m = &ph->model;
-    const ph_vert *v = model_vert(ph, "T11");
+    const ph_vert *v = model_vert(ph, level);
     double canal_y = v->b + m->canal_ry;
     static double sac[48][3], cord[36][3];
-    ellipse(sac, 48, ph, "T11", canal_y + m->sac_off, m->sac_rx, m->sac_ry, 0);
-    ellipse(cord, 36, ph, "T11", canal_y + m->cord_off, m->cord_rx, m->cord_ry, 0);
+    ellipse(sac, 48, ph, level, canal_y + m->sac_off, m->sac_rx, m->sac_ry, 0);
+    ellipse(cord, 36, ph, level, canal_y + m->cord_off, m->cord_rx, m->cord_ry, 0);
     sps_escc_input ei;
     memset(&ei, 0, sizeof ei);
     ei.epidural_tumor = 0;
@@ -696,7 +733,7 @@ static void canal_case(fixture *f, phantom *ph, const char *name, int expect_sof
     assert_string_equal(ef.grade, "0");
     sps_render_canal in;
     memset(&in, 0, sizeof in);
-    in.level = "T11";
+    in.level = level;
     in.sac.lps = (const double(*)[3])sac;
     in.sac.count = 48;
     in.cord.lps = (const double(*)[3])cord;
@@ -729,15 +766,15 @@ static void test_render__canal_on_mr_t2_phantom(void **state)
     fixture *f = *state;
     png_img img;
     sps_render_result r;
-    canal_case(f, &f->mr, "canal-T11-mr.png", 0, &img, &r);
+    canal_case(f, &f->mr, "T10", "canal-T10-mr.png", 0, &img, &r);
     check_meta(&img, "2.25.1002");
     const ph_model *m = &f->mr.model;
-    const ph_vert *v = model_vert(&f->mr, "T11");
+    const ph_vert *v = model_vert(&f->mr, "T10");
     double canal_y = v->b + m->canal_ry, csf[3], cordc[3], body[3];
     /* CSF lateral of the cord (between cord and sac edges), cord centre, vertebral body */
-    local_lps(&f->mr, "T11", -0.5 * (m->cord_rx + m->sac_rx), canal_y + m->sac_off, 0, csf);
-    local_lps(&f->mr, "T11", 0, canal_y + m->cord_off, 0, cordc);
-    local_lps(&f->mr, "T11", 0, 0, 0, body);
+    local_lps(&f->mr, "T10", -0.5 * (m->cord_rx + m->sac_rx), canal_y + m->sac_off, 0, csf);
+    local_lps(&f->mr, "T10", 0, canal_y + m->cord_off, 0, cordc);
+    local_lps(&f->mr, "T10", 0, 0, 0, body);
     int x, y;
     expect_pixel(&r, csf, &x, &y);
     double gc = grey(&img, x, y);
@@ -757,7 +794,7 @@ static void test_render__canal_on_ct_soft_tissue_window(void **state)
     fixture *f = *state;
     png_img img;
     sps_render_result r;
-    canal_case(f, &f->ct, "canal-T11-ct.png", 1, &img, &r);
+    canal_case(f, &f->ct, "T11", "canal-T11-ct.png", 1, &img, &r);
     const ph_model *m = &f->ct.model;
     const ph_vert *v = model_vert(&f->ct, "T11");
     double canal_y = v->b + m->canal_ry, csf[3], body[3];
@@ -769,6 +806,111 @@ static void test_render__canal_on_ct_soft_tissue_window(void **state)
     expect_pixel(&r, body, &x, &y);
     sps_assert_near(grey9(&img, x, y), window_grey(&r, 200.0), 10.0); /* marrow 200 HU: near white */
     assert_true(grey9(&img, x, y) > grey(&img, 0, r.image_y + 5) + 60); /* brighter than air/fat */
+    free(img.rgb);
+}
+
+/* Outline of a phantom compartment on the axial section z = 0 of a vertebra, traced radially from
+ * an inside point (u0, w0 from the canal centre) with the exact classifier (0.02-mm steps). */
+static int in_class(const phantom *p, const char *level, const double l[3], int which)
+{
+    double w[3];
+    local_lps(p, level, l[0], l[1], l[2], w);
+    ph_class c;
+    ph_classify(&p->model, w, &c);
+    if (which == 0) /* thecal sac: CSF or cord */
+        return c.tissue == PH_CSF || c.tissue == PH_CORD;
+    return c.tissue == (which == 1 ? PH_CORD : PH_TUMOUR);
+}
+
+static void trace(double (*out)[3], int n, const phantom *p, const char *level, double u0, double w0, int which)
+{
+    const ph_vert *v = model_vert(p, level);
+    double yc = v->b + p->model.canal_ry;
+    for (int i = 0; i < n; ++i) {
+        double a = 2 * 3.14159265358979 * i / n, rr = 0;
+        for (double t = 0.02; t < 15.0; t += 0.02) {
+            double l[3] = {u0 + t * cos(a), yc + w0 + t * sin(a), 0};
+            if (!in_class(p, level, l, which))
+                break;
+            rr = t;
+        }
+        local_lps(p, level, u0 + rr * cos(a), yc + w0 + rr * sin(a), 0, out[i]);
+    }
+}
+
+static void test_render__canal_with_tumour_bilsky2_mr(void **state)
+{
+    fixture *f = *state;
+    sps_error err;
+    const ph_model *m = &f->mr.model;
+    const cJSON *ep = cJSON_GetObjectItem(f->mr.truth, "epidural");
+    assert_string_equal(cJSON_GetObjectItem(ep, "bilsky")->valuestring, "2");
+    const cJSON *ar = cJSON_GetObjectItem(ep, "areas_mm2"), *ra = cJSON_GetObjectItem(ep, "reference_areas_mm2");
+    static double sac[120][3], cord[90][3], tum[90][3];
+    double wc = m->cord_off + m->cord_ry - 1.0; /* just inside the cord's fixed rear edge */
+    trace(sac, 120, &f->mr, "T11", 0, wc, 0);
+    trace(cord, 90, &f->mr, "T11", 0, wc, 1);
+    trace(tum, 90, &f->mr, "T11", 0, -m->canal_ry + 0.6, 2);
+    /* the traced outlines reproduce the truth areas (so the picture shows the model) */
+    double sa = shoelace_mm2((const double(*)[3])sac, 120), ca = shoelace_mm2((const double(*)[3])cord, 90);
+    sps_assert_near(sa, cJSON_GetObjectItem(ar, "thecal_sac")->valuedouble,
+                    0.03 * cJSON_GetObjectItem(ar, "thecal_sac")->valuedouble);
+    sps_assert_near(ca, cJSON_GetObjectItem(ar, "cord")->valuedouble, 0.03 * cJSON_GetObjectItem(ar, "cord")->valuedouble);
+    sps_escc_input ei;
+    memset(&ei, 0, sizeof ei);
+    ei.epidural_tumor = 1;
+    ei.sac_area_mm2 = sa;
+    ei.ref_sac_area_mm2 = cJSON_GetObjectItem(ra, "thecal_sac")->valuedouble;
+    ei.cord_area_mm2 = ca;
+    ei.ref_cord_area_mm2 = cJSON_GetObjectItem(ra, "cord")->valuedouble;
+    ei.cord_ap_mm = ei.ref_cord_ap_mm = ei.cord_transverse_mm = ei.ref_cord_transverse_mm = NAN;
+    ei.tumor_cord_distance_mm = cJSON_GetObjectItem(ep, "tumour_cord_gap_mm")->valuedouble;
+    /* CSF rim: share of cord outline points with CSF 0.5 mm outward */
+    const ph_vert *v = model_vert(&f->mr, "T11");
+    int rim = 0;
+    for (int i = 0; i < 90; ++i) {
+        double a = 2 * 3.14159265358979 * i / 90, l[3], w[3];
+        ph_to_local(m, (int)(v - m->vert), cord[i], l);
+        l[0] += 0.5 * cos(a);
+        l[1] += 0.5 * sin(a);
+        local_lps(&f->mr, "T11", l[0], l[1], l[2], w);
+        ph_class c;
+        ph_classify(m, w, &c);
+        rim += c.tissue == PH_CSF;
+    }
+    ei.csf_rim_fraction = rim / 90.0;
+    ei.pixel_mm = 0.7;
+    sps_escc_finding ef;
+    assert_int_equal(sps_measure_escc(&ef, f->models, &ei, &err), SPS_OK);
+    assert_string_equal(ef.grade, "2"); /* the phantom's constructed grade */
+    sps_render_canal in;
+    memset(&in, 0, sizeof in);
+    in.level = "T11";
+    in.sac.lps = (const double(*)[3])sac;
+    in.sac.count = 120;
+    in.cord.lps = (const double(*)[3])cord;
+    in.cord.count = 90;
+    in.tumor.lps = (const double(*)[3])tum;
+    in.tumor.count = 90;
+    in.measured = &ei;
+    in.escc = &ef;
+    sps_render_result r;
+    const char *path = out_path(f, "canal-T11-bilsky2-mr.png");
+    assert_int_equal(sps_render_canal_png(path, f->mr.vol, &in, NULL, &r, &err), SPS_OK);
+    png_img img;
+    png_load(&img, path);
+    char want[64];
+    snprintf(want, sizeof want, "epidural tumour outlines; sac %.1f mm2", sa);
+    assert_non_null(strstr(img.desc, want));
+    snprintf(want, sizeof want, "ESCC grade %s", ef.grade);
+    assert_non_null(strstr(img.desc, want));
+    int x, y;
+    expect_pixel(&r, tum[68], &x, &y); /* anterior-most tumour point (272 deg: -y = anterior) */
+    assert_colour_near(px(&img, x, y), SPS_RENDER_COLOUR_TUMOR);
+    expect_pixel(&r, sac[30], &x, &y); /* posterior-most sac point */
+    assert_colour_near(px(&img, x, y), SPS_RENDER_COLOUR_SAC);
+    expect_pixel(&r, cord[0], &x, &y); /* cord, patient-left edge */
+    assert_colour_near(px(&img, x, y), SPS_RENDER_COLOUR_CORD);
     free(img.rgb);
 }
 
@@ -911,11 +1053,13 @@ int main(void)
         cmocka_unit_test(test_reslice__linear_field_is_exact_on_an_oblique_grid),
         cmocka_unit_test(test_render__orientation_letters),
         cmocka_unit_test(test_render__morphometry_on_ct_phantom),
+        cmocka_unit_test(test_render__oblique_view_letters_and_landmarks),
         cmocka_unit_test(test_render__lesion_sphere_on_ct_phantom),
         cmocka_unit_test(test_render__lesion_mask_outline),
         cmocka_unit_test(test_render__alignment_on_ct_phantom),
         cmocka_unit_test(test_render__canal_on_mr_t2_phantom),
         cmocka_unit_test(test_render__canal_on_ct_soft_tissue_window),
+        cmocka_unit_test(test_render__canal_with_tumour_bilsky2_mr),
         cmocka_unit_test(test_render__summary_card_shows_the_decision),
         cmocka_unit_test(test_render__summary_card_incomplete_and_overridden),
         cmocka_unit_test(test_render__refusals_leave_no_file),

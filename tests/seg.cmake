@@ -1,3 +1,10 @@
 # src/seg (ITK wrapper) tests: import geometry and NIfTI export (unit), CT semi-automatic paths on
 # generated phantoms (integration).
 sps_add_test(NAME test_seg SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg.c LIBS sps_seg sps_volume LABELS unit)
+
+# Canal path (seed in the thecal sac -> ESCC evidence): generated MR phantom set and the real
+# lumbar corpus series.
+if(TARGET sps_phantom AND TARGET sps_dicom)
+  sps_add_test(NAME test_seg_canal SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg_canal.c
+               LIBS sps_seg sps_measure sps_phantom sps_dicom sps_volume LABELS integration)
+endif()

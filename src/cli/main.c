@@ -16,6 +16,9 @@ static const sps_cli_command commands[] = {
 #if defined(SPS_HAVE_DICOM) && defined(SPS_HAVE_MEASURE)
     {"measure", "measure reader-placed points and regions on a series: SINS/ESCC inputs as JSON", sps_cmd_measure},
 #endif
+#if defined(SPS_HAVE_DICOM) && defined(SPS_HAVE_MEASURE) && defined(SPS_HAVE_REPORT)
+    {"run", "the whole case: measure, merge with the clinical file, score, write report (+ snapshots, SR)", sps_cmd_run},
+#endif
 };
 
 static void usage(FILE *f)

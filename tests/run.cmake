@@ -1,0 +1,18 @@
+# spinescore run end to end on the sample phantoms (needs the phantom generator and the run verb:
+# dicom + measure + report modules). The script requires snapshots / SR when the build has them.
+if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST SPS_HAVE_MODULES
+   AND "report" IN_LIST SPS_HAVE_MODULES)
+  set(_run_render 0)
+  set(_run_dicom_write 0)
+  if("render" IN_LIST SPS_HAVE_MODULES)
+    set(_run_render 1)
+  endif()
+  if(EXISTS ${PROJECT_SOURCE_DIR}/include/spinescore/dicom_sr.h)
+    set(_run_dicom_write 1)
+  endif()
+  add_test(NAME test_cli_run
+    COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
+            SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} SPS_RUN_RENDER=${_run_render} SPS_RUN_DICOM_WRITE=${_run_dicom_write}
+            bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_run.sh)
+  set_tests_properties(test_cli_run PROPERTIES LABELS e2e)
+endif()

@@ -422,7 +422,7 @@ int sps_cmd_run(int argc, char **argv)
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.txt", rep_txt, &err);
     if (st == SPS_OK)
-        sps_run_write_images(&parts, &out, p, r, models, rep_json); /* snapshots, SR, SC: never fatal */
+        sps_run_write_images(&parts, &out, p, r, models, mjson, rep_json); /* snapshots, SR, SC: never fatal */
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.json", rep_json, &err);
     if (st == SPS_OK)

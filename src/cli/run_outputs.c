@@ -1,18 +1,199 @@
-/* run_outputs.c — snapshots, DICOM SR and Secondary Captures of `spinescore run` (see run_outputs.h). */
+/* run_outputs.c — snapshots, DICOM SR and Secondary Captures of `spinescore run` (see run_outputs.h).
+ * Every number drawn comes from the measurement JSON of this run (or from the measure library
+ * called again with the inputs that JSON records) and from the decision; nothing is re-derived. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
 
 #include "run_outputs.h"
+#include "util_internal.h"
+
+#ifdef SPS_HAVE_RENDER
+#include "spinescore/render.h"
+#endif
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static double jnum(const cJSON *o, const char *k, double dflt)
+{
+    const cJSON *v = jget(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = jget(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void part_failed(sps_run_parts *parts, const char *what, const sps_error *err)
+{
+    parts->failed++;
+    if (err && err->where[0])
+        fprintf(stderr, "spinescore run: %s not written: %s: %s\n", what, err->where, err->message);
+    else
+        fprintf(stderr, "spinescore run: %s not written: %s\n", what, err ? err->message : "");
+}
+
+/* One snapshot written: its file name (relative to snapshots/) and what it shows, for the SC. */
+typedef struct snap {
+    char name[64];
+    char description[160];
+} snap;
+
+#ifdef SPS_HAVE_RENDER
+
+typedef struct snap_ctx {
+    sps_run_parts *parts;
+    const sps_run_out *o;
+    const sps_pipeline *p;
+    const sps_models *models;
+    sps_render_options opt;
+    snap list[16];
+    size_t n;
+} snap_ctx;
+
+static int snap_path(const snap_ctx *c, const char *name, char *path, size_t size)
+{
+    int w = snprintf(path, size, "%s/snapshots/%s", c->o->stage, name);
+    return w > 0 && (size_t)w < size;
+}
+
+static void snap_done(snap_ctx *c, sps_status st, const char *name, const char *description, const sps_error *err)
+{
+    if (st != SPS_OK) {
+        char what[96];
+        snprintf(what, sizeof what, "snapshot %s", name);
+        part_failed(c->parts, what, err);
+        return;
+    }
+    if (c->n < sizeof c->list / sizeof c->list[0]) {
+        sps_strlcpy(c->list[c->n].name, name, sizeof c->list[c->n].name);
+        sps_strlcpy(c->list[c->n].description, description, sizeof c->list[c->n].description);
+        c->n++;
+    }
+    c->parts->snapshots++;
+}
+
+/* Sagittal morphometry: the six points of the level and of the reference vertebrae the collapse
+ * measurement used (evidence reference_above/below); the collapse numbers are those of the
+ * measure library called again with the inputs the evidence records (points, neighbours,
+ * body-involved fraction), checked against the measured category. */
+static void snap_morphometry(snap_ctx *c, const char *level, const cJSON *coll)
+{
+    sps_morpho6 t, up, dn;
+    if (!coll || !sps_annotations_has_morpho6(c->p->annotations, level, &t))
+        return;
+    const char *above = jstr(coll, "reference_above"), *below = jstr(coll, "reference_below");
+    int has_up = above && sps_annotations_has_morpho6(c->p->annotations, above, &up);
+    int has_dn = below && sps_annotations_has_morpho6(c->p->annotations, below, &dn);
+    sps_error err;
+    sps_error_clear(&err);
+    sps_collapse col;
+    char name[64], path[4400], desc[160];
+    snprintf(name, sizeof name, "%s-collapse.png", level);
+    snprintf(desc, sizeof desc, "%s sagittal morphometry: six points, heights, collapse %%, Genant grade", level);
+    sps_status st = sps_measure_collapse(&col, c->models, &t, has_up ? &up : NULL, has_dn ? &dn : NULL,
+                                         jnum(coll, "body_involved_fraction", NAN), &err);
+    if (st == SPS_OK && fabs(col.collapse_pct - jnum(coll, "collapse_pct", NAN)) > 1e-6)
+        st = sps_error_set(&err, SPS_EINTERNAL, level, "collapse %.2f %% differs from the measured %.2f %%",
+                           col.collapse_pct, jnum(coll, "collapse_pct", NAN));
+    if (st == SPS_OK) {
+        sps_render_morphometry in = {level, t, has_up ? &up : NULL, above, has_dn ? &dn : NULL, below, &col};
+        st = snap_path(c, name, path, sizeof path)
+                 ? sps_render_morphometry_png(path, c->p->volume, &in, &c->opt, NULL, &err)
+                 : sps_error_set(&err, SPS_EINVALID, name, "path too long");
+    }
+    snap_done(c, st, name, desc, &err);
+}
+
+/* Summary card of the decision lesion at @p level. */
+static void snap_summary(snap_ctx *c, const char *level, const char *report_json)
+{
+    cJSON *root = cJSON_Parse(report_json);
+    const cJSON *dec = jget(root, "decision");
+    const cJSON *lesions = jget(dec, "lesions"), *l;
+    size_t idx = 0, found = (size_t)-1;
+    cJSON_ArrayForEach(l, lesions)
+    {
+        const char *lv = jstr(l, "level");
+        if (lv && strcmp(lv, level) == 0 && found == (size_t)-1)
+            found = idx;
+        idx++;
+    }
+    sps_error err;
+    sps_error_clear(&err);
+    char name[64], path[4400], desc[160];
+    snprintf(name, sizeof name, "%s-summary.png", level);
+    snprintf(desc, sizeof desc, "%s summary card: SINS table, ESCC, NOMS decision, survival scores, alerts", level);
+    char *text = dec ? cJSON_PrintUnformatted(dec) : NULL;
+    sps_status st;
+    if (!text)
+        st = sps_error_set(&err, SPS_EINTERNAL, "report.json", "no decision to draw");
+    else if (found == (size_t)-1)
+        st = sps_error_set(&err, SPS_EINTERNAL, level, "the decision has no lesion at this level");
+    else if (!snap_path(c, name, path, sizeof path))
+        st = sps_error_set(&err, SPS_EINVALID, name, "path too long");
+    else
+        st = sps_render_summary_png(path, text, strlen(text), found, c->p->series.series_uid, NULL, &err);
+    snap_done(c, st, name, desc, &err);
+    cJSON_free(text);
+    cJSON_Delete(root);
+}
+
+static void write_snapshots(snap_ctx *c, const char *mjson, const char *report_json)
+{
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/snapshots", c->o->stage);
+    if (mkdir(dir, 0777) != 0) {
+        sps_error err;
+        sps_error_clear(&err);
+        sps_error_set(&err, SPS_EIO, dir, "cannot create the folder");
+        part_failed(c->parts, "snapshots", &err);
+        return;
+    }
+    cJSON *m = cJSON_Parse(mjson);
+    const char *level = jstr(m, "level");
+    const cJSON *meas = jget(m, "measurements");
+    if (level) {
+        snap_morphometry(c, level, jget(meas, "collapse"));
+        snap_summary(c, level, report_json);
+    }
+    cJSON_Delete(m);
+}
+#endif /* SPS_HAVE_RENDER */
 
 void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *report_json)
+                          const sps_models *models, const char *mjson, const char *report_json)
 {
+    memset(parts, 0, sizeof *parts);
+    (void)r;
+#ifdef SPS_HAVE_RENDER
+    parts->have_render = 1;
+    snap_ctx c;
+    memset(&c, 0, sizeof c);
+    c.parts = parts;
+    c.o = o;
+    c.p = p;
+    c.models = models;
+    c.opt.series_description = p->series.series_description;
+    c.opt.series_uid = p->series.series_uid;
+    write_snapshots(&c, mjson, report_json);
+    sps_render_release_caches();
+#else
     (void)o;
     (void)p;
-    (void)r;
     (void)models;
+    (void)mjson;
     (void)report_json;
-    memset(parts, 0, sizeof *parts);
+#endif
 }
 
 void sps_run_print_parts(const sps_run_parts *parts, const char *dir)
@@ -22,8 +203,8 @@ void sps_run_print_parts(const sps_run_parts *parts, const char *dir)
     else
         printf("snapshots: not in this build (the snapshot renderer, src/render, is missing)\n");
     if (parts->have_sr)
-        printf("DICOM:     %s%s%s, %s/snapshots-sc/ (%zu Secondary Capture)\n", parts->sr ? dir : "",
-               parts->sr ? "/report-sr.dcm" : "no SR", "", dir, parts->secondary);
+        printf("DICOM:     %s%s, %s/snapshots-sc/ (%zu Secondary Capture)\n", parts->sr ? dir : "no SR",
+               parts->sr ? "/report-sr.dcm" : "", dir, parts->secondary);
     else
         printf("DICOM:     not in this build (the SR and Secondary Capture writers are missing)\n");
 }

@@ -29,7 +29,7 @@ sps_status sps_run_write_text(const sps_run_out *o, const char *name, const char
 
 /** Snapshots, SR and Secondary Captures into the staging folder, as far as the build has them. */
 void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *report_json);
+                          const sps_models *models, const char *mjson, const char *report_json);
 
 /** "snapshots: ..." / "DICOM: ..." lines for the end of the run (paths under @p dir). */
 void sps_run_print_parts(const sps_run_parts *parts, const char *dir);

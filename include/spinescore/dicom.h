@@ -103,6 +103,13 @@ SPS_API const char *sps_dicom_index_series_warning(const sps_dicom_index *idx, s
 SPS_API size_t sps_dicom_index_find(const sps_dicom_index *idx, const char *key_or_uid,
                                     size_t *ambiguous);
 
+/**
+ * File of slice @p j (0 <= j < frames) of series part @p i, in index order (not sorted along the
+ * normal; a multi-frame file appears once per frame, consecutively). For callers that reference the
+ * source images (e.g. a DICOM SR). Borrowed from the index; NULL when out of range.
+ */
+SPS_API const char *sps_dicom_index_series_file(const sps_dicom_index *idx, size_t i, size_t j);
+
 /** Number of problem files. */
 SPS_API size_t sps_dicom_index_problem_count(const sps_dicom_index *idx);
 /** Problem i, or NULL. Borrowed from the index. */

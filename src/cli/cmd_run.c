@@ -31,7 +31,7 @@ static void run_usage(FILE *f)
     fprintf(f,
             "usage: spinescore run STUDY --annotations A.json --clinical C.json --out DIR\n"
             "                      [--series UID] [--level LEVEL] [--auto SEEDS.json] [--models DIR]\n"
-            "                      [--csv FILE] [--include-identifiers] [--skip-existing]\n\n"
+            "                      [--csv FILE] [--include-identifiers] [--skip-existing] [--no-dicom]\n\n"
             "The whole case: loads the series of STUDY (a folder, file or DICOMDIR) the annotations were\n"
             "placed on, measures the lesion level, merges the measurements into the clinical file (its\n"
             "overrides win, with their reason), scores the case and writes into DIR:\n"
@@ -58,6 +58,9 @@ static void run_usage(FILE *f)
             "  --include-identifiers  patient name, ID and birth date in report.json and the CSV\n"
             "                         (default: de-identified)\n"
             "  --skip-existing        do nothing when DIR/report.json exists (resumable batches)\n"
+            "  --no-dicom             no report-sr.dcm / snapshots-sc/: they carry the patient module of\n"
+            "                         the source images (to be filed in the same study), so leave them\n"
+            "                         out of de-identified research outputs\n"
             "  -h, --help             this help\n\n"
             "exit codes: 0 written (a score may still be not computable: report.txt says why);\n"
             "            1 written, but files of the series were skipped or an output part failed;\n"
@@ -263,7 +266,7 @@ int sps_cmd_run(int argc, char **argv)
     sps_pipeline_request req = {NULL, NULL, NULL};
     const char *level = NULL, *out_dir = NULL, *auto_path = NULL, *models_dir = NULL, *clinical = NULL;
     const char *csv = NULL;
-    int identifiers = 0, skip_existing = 0;
+    int identifiers = 0, skip_existing = 0, no_dicom = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (sps_cli_is_help(a)) {
@@ -273,6 +276,8 @@ int sps_cmd_run(int argc, char **argv)
             identifiers = 1;
         } else if (strcmp(a, "--skip-existing") == 0) {
             skip_existing = 1;
+        } else if (strcmp(a, "--no-dicom") == 0) {
+            no_dicom = 1;
         } else if ((strcmp(a, "--series") == 0 || strcmp(a, "--annotations") == 0 || strcmp(a, "--level") == 0 ||
                     strcmp(a, "--out") == 0 || strcmp(a, "--auto") == 0 || strcmp(a, "--models") == 0 ||
                     strcmp(a, "--clinical") == 0 || strcmp(a, "--csv") == 0) &&
@@ -422,7 +427,7 @@ int sps_cmd_run(int argc, char **argv)
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.txt", rep_txt, &err);
     if (st == SPS_OK)
-        sps_run_write_images(&parts, &out, p, r, models, mjson, rep_json); /* snapshots, SR, SC: never fatal */
+        sps_run_write_images(&parts, &out, p, r, models, mjson, rep_json, !no_dicom); /* snapshots, SR, SC: never fatal */
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.json", rep_json, &err);
     if (st == SPS_OK)

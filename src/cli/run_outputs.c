@@ -15,6 +15,9 @@
 #ifdef SPS_HAVE_RENDER
 #include "spinescore/render.h"
 #endif
+#ifdef SPS_HAVE_DICOM_SR
+#include "spinescore/report_dicom.h"
+#endif
 
 static const cJSON *jget(const cJSON *o, const char *k)
 {
@@ -170,11 +173,111 @@ static void write_snapshots(snap_ctx *c, const char *mjson, const char *report_j
 }
 #endif /* SPS_HAVE_RENDER */
 
+#ifdef SPS_HAVE_DICOM_SR
+/* The source images of the series (header only, DCMTK): what the SR references and where its
+ * points are projected; the study header of the first one goes into every derived object. */
+static sps_status read_sources(sps_dicom_image_ref **imgs, size_t *n, sps_dicom_study_header *hdr,
+                               const sps_pipeline *p, sps_error *err)
+{
+    *imgs = NULL;
+    *n = 0;
+    size_t part = sps_dicom_index_find(p->index, p->series.key, NULL);
+    if (part == (size_t)-1)
+        return sps_error_set(err, SPS_EINTERNAL, p->series.key, "the loaded series is not in the index");
+    size_t cap = p->series.frames ? p->series.frames : 1;
+    sps_dicom_image_ref *v = calloc(cap, sizeof *v);
+    if (!v)
+        return sps_error_set(err, SPS_ENOMEM, p->series.key, "out of memory");
+    const char *prev = NULL, *f;
+    for (size_t j = 0; (f = sps_dicom_index_series_file(p->index, part, j)) && *n < cap; j++) {
+        if (prev && strcmp(prev, f) == 0)
+            continue; /* the next frame of a multi-frame file */
+        prev = f;
+        sps_status st = sps_dicom_read_image_ref(f, &v[*n], *n == 0 ? hdr : NULL, err);
+        if (st != SPS_OK) {
+            if (p->warnings)
+                continue; /* a file skipped at load: already reported, exit "partial" */
+            free(v);
+            *n = 0;
+            return st;
+        }
+        (*n)++;
+    }
+    if (*n == 0) {
+        free(v);
+        return sps_error_set(err, SPS_ENOTFOUND, p->series.key, "no readable source image");
+    }
+    *imgs = v;
+    return SPS_OK;
+}
+
+static void write_dicom(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
+                        const snap *snaps, size_t nsnaps)
+{
+    sps_error err;
+    sps_error_clear(&err);
+    sps_dicom_image_ref *imgs = NULL;
+    size_t nimg = 0;
+    sps_dicom_study_header hdr;
+    memset(&hdr, 0, sizeof hdr);
+    sps_status st = read_sources(&imgs, &nimg, &hdr, p, &err);
+    if (st != SPS_OK) {
+        part_failed(parts, "report-sr.dcm and snapshots-sc/", &err);
+        return;
+    }
+    char path[4400], png[4400];
+    snprintf(path, sizeof path, "%s/report-sr.dcm", o->stage);
+    sps_sr_result res;
+    st = sps_report_write_sr(r, &hdr, imgs, nimg, path, &res, &err);
+    if (st == SPS_OK)
+        parts->sr = 1;
+    else
+        part_failed(parts, "report-sr.dcm", &err);
+    if (nsnaps) {
+        snprintf(path, sizeof path, "%s/snapshots-sc", o->stage);
+        if (mkdir(path, 0777) != 0) {
+            sps_error_set(&err, SPS_EIO, path, "cannot create the folder");
+            part_failed(parts, "snapshots-sc/", &err);
+        } else {
+            char series_uid[65];
+            sps_dicom_new_uid(series_uid);
+            for (size_t i = 0; i < nsnaps; i++) {
+                sps_sc_image sc;
+                memset(&sc, 0, sizeof sc);
+                sc.study = &hdr;
+                sc.series_uid = series_uid;
+                sc.instance_number = (int)i + 1;
+                sc.description = snaps[i].description;
+                sc.sources = imgs;
+                sc.nsources = nimg;
+                char base[64];
+                sps_strlcpy(base, snaps[i].name, sizeof base);
+                char *dot = strrchr(base, '.');
+                if (dot)
+                    *dot = '\0';
+                snprintf(png, sizeof png, "%s/snapshots/%s", o->stage, snaps[i].name);
+                snprintf(path, sizeof path, "%s/snapshots-sc/%s.dcm", o->stage, base);
+                st = sps_dicom_write_sc_png(path, png, &sc, NULL, &err);
+                if (st == SPS_OK) {
+                    parts->secondary++;
+                } else {
+                    char what[96];
+                    snprintf(what, sizeof what, "snapshots-sc/%s.dcm", base);
+                    part_failed(parts, what, &err);
+                }
+            }
+        }
+    }
+    free(imgs);
+}
+#endif /* SPS_HAVE_DICOM_SR */
+
 void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *mjson, const char *report_json)
+                          const sps_models *models, const char *mjson, const char *report_json, int dicom)
 {
     memset(parts, 0, sizeof *parts);
-    (void)r;
+    const snap *snaps = NULL;
+    size_t nsnaps = 0;
 #ifdef SPS_HAVE_RENDER
     parts->have_render = 1;
     snap_ctx c;
@@ -187,12 +290,25 @@ void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_
     c.opt.series_uid = p->series.series_uid;
     write_snapshots(&c, mjson, report_json);
     sps_render_release_caches();
+    snaps = c.list;
+    nsnaps = c.n;
 #else
-    (void)o;
-    (void)p;
     (void)models;
     (void)mjson;
     (void)report_json;
+#endif
+#ifdef SPS_HAVE_DICOM_SR
+    parts->have_sr = 1;
+    parts->dicom_off = !dicom;
+    if (dicom)
+        write_dicom(parts, o, p, r, snaps, nsnaps);
+#else
+    (void)o;
+    (void)p;
+    (void)r;
+    (void)dicom;
+    (void)snaps;
+    (void)nsnaps;
 #endif
 }
 
@@ -202,7 +318,9 @@ void sps_run_print_parts(const sps_run_parts *parts, const char *dir)
         printf("snapshots: %s/snapshots/ (%zu PNG)\n", dir, parts->snapshots);
     else
         printf("snapshots: not in this build (the snapshot renderer, src/render, is missing)\n");
-    if (parts->have_sr)
+    if (parts->have_sr && parts->dicom_off)
+        printf("DICOM:     not written (--no-dicom)\n");
+    else if (parts->have_sr)
         printf("DICOM:     %s%s, %s/snapshots-sc/ (%zu Secondary Capture)\n", parts->sr ? dir : "no SR",
                parts->sr ? "/report-sr.dcm" : "", dir, parts->secondary);
     else

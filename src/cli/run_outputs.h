@@ -21,15 +21,17 @@ typedef struct sps_run_parts {
     size_t snapshots;         /**< PNGs in snapshots/ */
     size_t secondary;         /**< DICOM files in snapshots-sc/ */
     int sr;                   /**< report-sr.dcm written */
+    int dicom_off;            /**< --no-dicom */
     size_t failed;            /**< parts that failed (each named on stderr) */
 } sps_run_parts;
 
 /** Write @p text (+ a final newline) to STAGE/@p name atomically. */
 sps_status sps_run_write_text(const sps_run_out *o, const char *name, const char *text, sps_error *err);
 
-/** Snapshots, SR and Secondary Captures into the staging folder, as far as the build has them. */
+/** Snapshots, SR and Secondary Captures (unless !@p dicom) into the staging folder, as far as the
+ *  build has them. */
 void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *mjson, const char *report_json);
+                          const sps_models *models, const char *mjson, const char *report_json, int dicom);
 
 /** "snapshots: ..." / "DICOM: ..." lines for the end of the run (paths under @p dir). */
 void sps_run_print_parts(const sps_run_parts *parts, const char *dir);

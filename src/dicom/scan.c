@@ -828,6 +828,13 @@ const char *sps_dicom_index_series_warning(const sps_dicom_index *idx, size_t i,
     return idx->parts[i].warnings[w];
 }
 
+const char *sps_dicom_index_series_file(const sps_dicom_index *idx, size_t i, size_t j)
+{
+    if (!idx || i >= idx->nparts || j >= idx->parts[i].nslices)
+        return NULL;
+    return idx->files[idx->slices[idx->parts[i].slices[j]].file].path;
+}
+
 size_t sps_dicom_index_find(const sps_dicom_index *idx, const char *key, size_t *ambiguous)
 {
     size_t parts = 0;

@@ -47,6 +47,7 @@ run_case() { # case out [extra args...]
 # 1. every sample case against truth
 for c in $cases; do
   out="$tmp/out/$c"
+  study=$(python3 -c "import json; print(json.load(open('$tmp/$c/truth.json'))['series']['study_instance_uid'])")
   run_case "$c" "$out" > "$tmp/$c.stdout" 2> "$tmp/$c.stderr"; check "run $c" 0 $?
   for f in report.json report.txt measurements.json case.json; do
     [ -s "$out/$f" ]; ok "$c: $f written" $?
@@ -61,9 +62,30 @@ for c in $cases; do
   fi
   if [ "${SPS_RUN_DICOM_WRITE:-0}" = 1 ]; then
     [ -s "$out/report-sr.dcm" ]; ok "$c: report-sr.dcm written" $?
+    contains "$c: DICOM outputs printed" "$(cat "$tmp/$c.stdout")" "$out/report-sr.dcm"
+    if command -v dsrdump >/dev/null; then
+      sr=$(dsrdump "$out/report-sr.dcm" 2>&1)
+      want=$(python3 -c "import json; s=json.load(open('$out/report.json'))['lesions'][0]['summary']; print('%s|%s|%s' % (s['sins_total'], s['escc_grade'], s['noms_row']))")
+      contains "$c: SR SINS total" "$sr" "\"SINS total score\")=\"${want%%|*}\""
+      g=${want#*|}; contains "$c: SR Bilsky grade" "$sr" "(ESCC-${g%%|*},99SPS"
+      contains "$c: SR NOMS row" "$sr" "(NOMS-ROW-${want##*|},99SPS"
+      contains "$c: SR in the source study" "$(dcmdump +P StudyInstanceUID "$out/report-sr.dcm")" "$study"
+    fi
+    if command -v dciodvfy >/dev/null; then
+      for f in "$out/report-sr.dcm" "$out"/snapshots-sc/*.dcm; do
+        [ -e "$f" ] || continue
+        errs=$(dciodvfy "$f" 2>&1 | grep -c '^Error'); [ "$errs" = 0 ]; ok "$c: dciodvfy no errors in ${f##*/}" $?
+      done
+    fi
     if [ "${SPS_RUN_RENDER:-0}" = 1 ]; then
       np=$(ls "$out/snapshots"/*.png 2>/dev/null | wc -l); ns=$(ls "$out/snapshots-sc"/*.dcm 2>/dev/null | wc -l)
       [ "$np" = "$ns" ]; ok "$c: one Secondary Capture per snapshot ($ns of $np)" $?
+      if command -v dcmdump >/dev/null; then
+        for f in "$out"/snapshots-sc/*.dcm; do
+          d=$(dcmdump +P StudyInstanceUID +P Rows +P Columns "$f" 2>&1)
+          contains "$c: ${f##*/} in the source study" "$d" "$study"
+        done
+      fi
     fi
   fi
   python3 - "$src" "$tmp/$c/truth.json" "$src/sample-data/$c/clinical.case.json" "$out/report.json" <<'EOF'
@@ -294,6 +316,9 @@ run_case ct-blastic-l2 "$tmp/ident" --include-identifiers --csv "$tmp/ident.csv"
 contains "identifiers in report.json on request" "$(cat "$tmp/ident/report.json")" "PHANTOM^SPINE"
 contains "identifiers in CSV on request" "$(head -1 "$tmp/ident.csv")" "patient_name"
 run_case ct-blastic-l2 "$tmp/ident2" --csv "$tmp/ident.csv" >/dev/null 2>&1; check "CSV with other columns refused" 3 $?
+run_case ct-blastic-l2 "$tmp/nodicom" --no-dicom > "$tmp/nodicom.out" 2>&1; check "--no-dicom" 0 $?
+[ ! -e "$tmp/nodicom/report-sr.dcm" ] && [ ! -e "$tmp/nodicom/snapshots-sc" ]; ok "--no-dicom: no DICOM objects" $?
+! grep -rq "PHANTOM^SPINE" "$tmp/nodicom"; ok "--no-dicom: no patient name anywhere in DIR" $?
 [ -s "$tmp/ident2/report.json" ]; ok "refused CSV row: the case itself is written" $?
 
 echo "test_cli_run: $pass passed, $fail failed"

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <png.h>
 
+#include "spinescore/dicom.h"
 #include "spinescore/dicom_sr.h"
 #include "spinescore/measure.h"
 #include "spinescore/report_dicom.h"
@@ -545,6 +546,82 @@ static void test_report_dicom__report_sr_end_to_end(void **state)
     free(out);
 }
 
+/* The references of an indexed series (sps_dicom_scan) are the phantom's 80 slices, in slice order. */
+static void test_report_dicom__series_refs_from_the_index(void **state)
+{
+    (void)state;
+    fixture *f = F;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/ph/dicom", f->dir);
+    sps_dicom_index *idx = NULL;
+    sps_error err;
+    assert_int_equal(sps_dicom_scan(&idx, dir, &err), SPS_OK);
+    assert_int_equal(sps_dicom_index_series_count(idx), 1);
+    sps_dicom_image_ref *refs = NULL;
+    size_t n = 0;
+    sps_dicom_study_header hdr;
+    assert_int_equal(sps_dicom_series_image_refs(&refs, &n, &hdr, idx, f->images[0].series_uid, &err), SPS_OK);
+    assert_int_equal(n, f->nimages);
+    assert_string_equal(hdr.study_uid, f->study.study_uid);
+    for (size_t k = 0; k < n; k++) {
+        /* slice k of the volume is the image at z = first + 1.5 k (files IM0001... in the same order) */
+        sps_assert_near(refs[k].position_lps[2], -56.15 + 1.5 * (double)k, 1e-6);
+        assert_string_equal(refs[k].sop_instance_uid, f->images[slice_of(f, refs[k].position_lps[2])].sop_instance_uid);
+    }
+    free(refs);
+    assert_int_equal(sps_dicom_series_image_refs(&refs, &n, NULL, idx, "1.2.3.4", &err), SPS_ENOTFOUND);
+    sps_dicom_index_free(idx);
+}
+
+/* The renderer's tEXt "Description" becomes the SC's Derivation Description and Image Comments. */
+static void test_report_dicom__sc_description_from_png_text(void **state)
+{
+    (void)state;
+    fixture *f = F;
+    if (!have_tool("dcmdump"))
+        skip();
+    char png[1024], dcm[1024];
+    snprintf(png, sizeof png, "%s/described.png", f->dir);
+    snprintf(dcm, sizeof dcm, "%s/described-sc.dcm", f->dir);
+    FILE *fp = fopen(png, "wb");
+    assert_non_null(fp);
+    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(p);
+    png_init_io(p, fp);
+    png_set_IHDR(p, info, 4, 2, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_text t[2];
+    memset(t, 0, sizeof t);
+    t[0].compression = t[1].compression = PNG_TEXT_COMPRESSION_NONE;
+    t[0].key = (char *)"Software";
+    t[0].text = (char *)"spinescore test";
+    t[1].key = (char *)"Description";
+    t[1].text = (char *)"T12 sagittal morphometry: heights Ha 9.5 Hm 13.1 Hp 21.4 mm";
+    png_set_text(p, info, t, 2);
+    png_write_info(p, info);
+    unsigned char row[12] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9};
+    png_write_row(p, row);
+    png_write_row(p, row);
+    png_write_end(p, NULL);
+    png_destroy_write_struct(&p, &info);
+    fclose(fp);
+    char series[65];
+    sps_dicom_new_uid(series);
+    sps_sc_image sc;
+    memset(&sc, 0, sizeof sc);
+    sc.study = &f->study;
+    sc.series_uid = series;
+    sc.instance_number = 2;
+    sps_error err;
+    assert_int_equal(sps_dicom_write_sc_png(dcm, png, &sc, NULL, &err), SPS_OK);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "dcmdump +P 0020,4000 +P 0008,2111 '%s' 2>&1", dcm);
+    char *out = run(cmd);
+    assert_non_null(strstr(out, "(0020,4000) LT [T12 sagittal morphometry: heights Ha 9.5 Hm 13.1 Hp 21.4 mm]"));
+    assert_non_null(strstr(out, "(0008,2111) ST [T12 sagittal morphometry: heights Ha 9.5 Hm 13.1 Hp 21.4 mm]"));
+    free(out);
+}
+
 static void test_report_dicom__refusals_are_named(void **state)
 {
     (void)state;
@@ -578,6 +655,8 @@ int main(void)
         cmocka_unit_test(test_report_dicom__sr_tid1500_reads_back),
         cmocka_unit_test(test_report_dicom__sc_pixels_round_trip),
         cmocka_unit_test(test_report_dicom__report_sr_end_to_end),
+        cmocka_unit_test(test_report_dicom__series_refs_from_the_index),
+        cmocka_unit_test(test_report_dicom__sc_description_from_png_text),
         cmocka_unit_test(test_report_dicom__refusals_are_named),
     };
     void *state = NULL;

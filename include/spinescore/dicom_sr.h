@@ -48,6 +48,20 @@ typedef struct sps_dicom_image_ref {
 SPS_API sps_status sps_dicom_read_image_ref(const char *path, sps_dicom_image_ref *img, sps_dicom_study_header *hdr,
                                             sps_error *err);
 
+/** Scan index of spinescore/dicom.h (declared here so this header needs no other). */
+typedef struct sps_dicom_index sps_dicom_index;
+
+/**
+ * The references of every image of one series part of a scan (sps_dicom_scan; @p key as for
+ * sps_dicom_load): one entry per file (a multi-frame file is one SOP instance, without per-frame
+ * geometry), sorted along the slice normal when every file has a plane (else in the index's
+ * order); @p hdr (may be NULL) gets the patient/study header of one of them.
+ * @param[out] out  caller owns (sps_free). @return SPS_OK, SPS_ENOTFOUND, errors of
+ *         sps_dicom_read_image_ref, SPS_ENOMEM.
+ */
+SPS_API sps_status sps_dicom_series_image_refs(sps_dicom_image_ref **out, size_t *count, sps_dicom_study_header *hdr,
+                                               const sps_dicom_index *idx, const char *key, sps_error *err);
+
 /**
  * Where an LPS point (mm) falls on an image: SCOORD pixel coordinates (column, row) with 0,0 the
  * top-left corner of the first pixel (PS3.3 C.18.6.1.1: a pixel centre is at i + 0.5), and the
@@ -154,7 +168,7 @@ typedef struct sps_sc_image {
     int series_number;                   /**< 0: 901 */
     int instance_number;                 /**< >= 1 */
     const char *series_description;      /**< NULL: "spinescore snapshots" */
-    const char *description;             /**< what the picture shows: DerivationDescription / ImageComments */
+    const char *description;             /**< what the picture shows: DerivationDescription / ImageComments (NULL: none) */
     const sps_dicom_image_ref *sources;  /**< Source Image Sequence (may be NULL) */
     size_t nsources;
     const char *content_date, *content_time; /**< NULL: now */
@@ -174,7 +188,8 @@ SPS_API sps_status sps_dicom_write_sc(const char *path, const sps_sc_image *sc, 
 SPS_API sps_status sps_png_read_rgb(const char *path, unsigned char **rgb, unsigned *width, unsigned *height,
                                     sps_error *err);
 
-/** sps_png_read_rgb + sps_dicom_write_sc: the PNG at @p png_path as a Secondary Capture. */
+/** sps_png_read_rgb + sps_dicom_write_sc: the PNG at @p png_path as a Secondary Capture. When
+ *  sc->description is NULL, the PNG's tEXt "Description" (written by src/render) is used. */
 SPS_API sps_status sps_dicom_write_sc_png(const char *path, const char *png_path, const sps_sc_image *sc,
                                           char sop_uid_out[65], sps_error *err);
 

@@ -186,11 +186,15 @@ sps_status sps_report_write_sr(const sps_report *r, const sps_dicom_study_header
             add_meas(b, &nm, &p, "SPS-CORD-AREA-REF", "Spinal cord area at the reference level", v, "mm2", "mm2", NULL, NULL, NULL);
         if (num(es, "tumor_cord_distance_mm", &v))
             add_meas(b, &nm, &p, "SPS-TUM-CORD", "Tumour to cord distance", v, "mm", "mm", NULL, NULL, NULL);
-        const cJSON *bl = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-                                                 cJSON_GetObjectItemCaseSensitive(lo, "components"), "bone_lesion"),
-                                             "measured"),
-            "evidence");
+        /* lesion density: the measurement (present even when the class is indeterminate), else the
+         * evidence of a measured component */
+        const cJSON *bl = cJSON_GetObjectItemCaseSensitive(ms, "bone_lesion");
+        if (!bl)
+            bl = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+                                                     cJSON_GetObjectItemCaseSensitive(lo, "components"), "bone_lesion"),
+                                                 "measured"),
+                "evidence");
         if (num(bl, "lesion_mean_hu", &v))
             add_meas(b, &nm, &p, "SPS-LESION-HU", "Lesion mean attenuation", v, "[hnsf'U]", "Hounsfield unit", NULL, NULL, NULL);
         if (num(bl, "reference_mean_hu", &v))

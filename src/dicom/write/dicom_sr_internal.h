@@ -11,6 +11,9 @@ SPS_BEGIN_DECL
  *  image) and its SCOORD column/row. Returns 0, or -1 when it lies on none. */
 int sps_sr__locate(const sps_sr_document *doc, const double lps[3], size_t *image, double *column, double *row);
 
+/** The tEXt value of @p key in a PNG (chunks before the image data) into buf; 1 if found. */
+int sps_png__text(const char *path, const char *key, char *buf, size_t n);
+
 /** Write to @p path (the caller renames). Catch every exception. */
 sps_status sps_dw__write_sr(const char *path, const sps_sr_document *doc, sps_sr_result *result,
                             sps_error *err) SPS_DW_NOEXCEPT;

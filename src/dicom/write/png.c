@@ -48,3 +48,39 @@ sps_status sps_png_read_rgb(const char *path, unsigned char **rgb, unsigned *wid
     *height = img.height;
     return SPS_OK;
 }
+
+int sps_png__text(const char *path, const char *key, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f || n == 0) {
+        if (f)
+            fclose(f);
+        return 0;
+    }
+    png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = p ? png_create_info_struct(p) : NULL;
+    volatile int found = 0;
+    if (!p || !info) {
+        png_destroy_read_struct(&p, &info, NULL);
+        fclose(f);
+        return 0;
+    }
+    if (setjmp(png_jmpbuf(p))) { /* libpng reports a corrupt file by longjmp */
+        png_destroy_read_struct(&p, &info, NULL);
+        fclose(f);
+        return found;
+    }
+    png_init_io(p, f);
+    png_read_info(p, info); /* the text chunks before the image data (where the renderer writes them) */
+    png_textp t = NULL;
+    int nt = 0;
+    png_get_text(p, info, &t, &nt);
+    for (int i = 0; i < nt && !found; i++)
+        if (t[i].key && strcmp(t[i].key, key) == 0 && t[i].text) {
+            sps_strlcpy(buf, t[i].text, n);
+            found = 1;
+        }
+    png_destroy_read_struct(&p, &info, NULL);
+    fclose(f);
+    return found;
+}

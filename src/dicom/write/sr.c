@@ -175,6 +175,9 @@ sps_status sps_dicom_write_sc_png(const char *path, const char *png_path, const 
     if (st != SPS_OK)
         return st;
     sps_sc_image copy = *sc;
+    char desc[2048];
+    if (!copy.description && sps_png__text(png_path, "Description", desc, sizeof desc))
+        copy.description = desc; /* what the renderer says the picture shows (docs/snapshots.md) */
     copy.rgb = rgb;
     copy.width = w;
     copy.height = h;

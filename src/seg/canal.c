@@ -754,7 +754,8 @@ static int neighbour_level(const char *level, int dir, char out[8])
         return 0;
     for (int i = 0; i < 4; i++) {
         if (g < counts[i]) {
-            snprintf(out, 8, "%c%d", regions[i], g + 1);
+            /* g < counts[i] <= 12: at most two digits (the cast tells the compiler so). */
+            snprintf(out, 8, "%c%u", regions[i], (unsigned)(unsigned char)(g + 1));
             return 1;
         }
         g -= counts[i];

@@ -18,7 +18,9 @@ TRUTH.json (tools/phantom), with the points where a careful reader would put the
 
 --pixel         give the morphometry points and marks as pixel references (InstanceNumber of
                 the nearest slice + column, row) instead of LPS: what a PACS viewer reports. The
-                phantom writes InstanceNumber = slice index + 1 along the slice normal.
+                phantom writes InstanceNumber = slice index + 1 along the slice normal. Outlines
+                and polygons parallel to the slices (axial sections on an axial, non-oblique
+                series) are drawn on the nearest slice: {"pixel": {"instance", "points"}}.
 --outline-body  add the body of the focus level and the lesion as polygons on every slice
                 (axial, non-oblique series only), so the lesion fraction of the body is measured.
 --slicer        write a 3D Slicer markups file (.mrk.json, LPS) with the points, outlines and
@@ -355,6 +357,18 @@ def main():
                                                  "no normal reference level in the series" if not ref else
                                                  "the worst section is outside the series"))
 
+    if args.pixel:
+        for o in outlines:
+            px = pixel_polyline(ser, o["lps"])
+            if px:
+                del o["lps"]
+                o["pixel"] = px
+        for r in regions:
+            if "polygon" in r:
+                px = pixel_polyline(ser, r["polygon"]["lps"])
+                if px:
+                    r["polygon"] = {"pixel": px}
+
     vertebrae = []
     for lv in in_fov:
         v = verts[lv]
@@ -399,6 +413,16 @@ def main():
         sys.stdout.write(text)
 
 
+def pixel_polyline(ser, pts):
+    """{"instance", "points": [[column, row], ...]} when the vertices lie on a plane parallel to
+    the slices (they are drawn on the nearest slice), else None (kept in LPS)."""
+    ks = [ser.ijk(p) for p in pts]
+    if max(q[2] for q in ks) - min(q[2] for q in ks) > 1e-6:
+        return None
+    k = int(math.floor(ks[0][2] + 0.5))
+    return {"instance": k + 1, "points": [[round(q[0], 3), round(q[1], 3)] for q in ks]}
+
+
 def slicer_doc(points, outlines, regions, focus):
     mk = []
     cps = []
@@ -421,6 +445,7 @@ def slicer_doc(points, outlines, regions, focus):
 def compact(text):
     """Put short arrays of numbers and small objects on one line, so a reader can scan the file."""
     text = re.sub(r"\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]", r"[\1, \2, \3]", text)
+    text = re.sub(r"\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]", r"[\1, \2]", text)
     text = re.sub(r"\{\s+(\"(?:instance|column)\"[^{}\[\]]*?)\s+\}", lambda m: "{" + re.sub(r"\s*\n\s*", " ", m.group(1)) + "}", text)
     text = re.sub(r"\{\s+(\"(?:level|label|center_lps|position)\"[^{}\[\]]*?(?:\[[^\[\]]*\][^{}\[\]]*?)*)\s+\}",
                   lambda m: "{" + re.sub(r"\s*\n\s*", " ", m.group(1)) + "}", text)

@@ -273,6 +273,65 @@ static int split_label(const char *label, char *level, size_t ln, char *role, si
     return role[0] != '\0';
 }
 
+/* The vertices of an outline or polygon: {"lps": [[x,y,z], ...]} or, drawn on one image,
+ * {"pixel": {"instance" | "sop_instance_uid", "frame"?, "series_uid"?, "points": [[column, row], ...]}}.
+ * *out is malloc'd (at least one element); *n may be 0. */
+static sps_status read_vertices(const cJSON *obj, const char *item, double (**out)[3], int *n, const char *series_uid,
+                                sps_pixel_resolver resolver, void *rctx, sps_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    const cJSON *lps = cJSON_GetObjectItemCaseSensitive(obj, "lps");
+    const cJSON *px = cJSON_GetObjectItemCaseSensitive(obj, "pixel");
+    if ((lps != NULL) == (px != NULL))
+        return item_error(err, item, "give the vertices either as \"lps\": [[x, y, z], ...] or as \"pixel\": {\"instance\", \"points\": [[column, row], ...]}");
+    const cJSON *pts = lps ? lps : cJSON_GetObjectItemCaseSensitive(px, "points");
+    int m = cJSON_GetArraySize(pts);
+    if (!cJSON_IsArray(pts) || m > MAX_ITEMS)
+        return item_error(err, item, lps ? "\"lps\" must be an array of [x, y, z] points" : "\"pixel\" needs \"points\": [[column, row], ...]");
+    double (*buf)[3] = calloc((size_t)(m ? m : 1), sizeof *buf);
+    if (!buf)
+        return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
+    if (lps) {
+        for (int k = 0; k < m; k++)
+            if (!read_vec(cJSON_GetArrayItem(pts, k), buf[k])) {
+                free(buf);
+                return item_error(err, item, "point %d must be three finite numbers", k);
+            }
+    } else {
+        if (!resolver) {
+            free(buf);
+            return item_error(err, item, "pixel coordinates need the series geometry: run with the study (spinescore measure SERIES_DIR)");
+        }
+        const cJSON *inst = cJSON_GetObjectItemCaseSensitive(px, "instance");
+        const cJSON *sop = cJSON_GetObjectItemCaseSensitive(px, "sop_instance_uid");
+        const cJSON *frame = cJSON_GetObjectItemCaseSensitive(px, "frame");
+        const cJSON *ser = cJSON_GetObjectItemCaseSensitive(px, "series_uid");
+        if (!cJSON_IsNumber(inst) && !cJSON_IsString(sop)) {
+            free(buf);
+            return item_error(err, item, "\"pixel\" needs \"instance\" (or \"sop_instance_uid\") and \"points\"");
+        }
+        for (int k = 0; k < m; k++) {
+            const cJSON *cr = cJSON_GetArrayItem(pts, k);
+            const cJSON *c = cJSON_GetArrayItem(cr, 0), *r = cJSON_GetArrayItem(cr, 1);
+            if (!cJSON_IsArray(cr) || cJSON_GetArraySize(cr) != 2 || !cJSON_IsNumber(c) || !cJSON_IsNumber(r) ||
+                !isfinite(c->valuedouble) || !isfinite(r->valuedouble)) {
+                free(buf);
+                return item_error(err, item, "pixel point %d must be [column, row]", k);
+            }
+            if (resolver(rctx, cJSON_IsString(ser) ? ser->valuestring : series_uid, cJSON_IsString(sop) ? sop->valuestring : NULL,
+                         cJSON_IsNumber(inst) ? inst->valueint : -1, cJSON_IsNumber(frame) ? frame->valueint : 1,
+                         c->valuedouble, r->valuedouble, buf[k]) != 0) {
+                free(buf);
+                return item_error(err, item, "pixel point %d is not in the series (instance, frame, column/row outside the image)", k);
+            }
+        }
+    }
+    *out = buf;
+    *n = m;
+    return SPS_OK;
+}
+
 /* Plane of a polygon (Newell normal) and an in-plane basis; 0 if degenerate or not planar. */
 static int polygon_plane(ann_region *g, double *max_off)
 {
@@ -319,7 +378,8 @@ static int polygon_plane(ann_region *g, double *max_off)
 
 /* A region: {"sphere": {...}} or {"polygon": {"lps": [[x,y,z], ...]}} (one plane). */
 static sps_status add_region(sps_annotations *a, const char *level, const char *role, const cJSON *it,
-                             const char *item, sps_error *err)
+                             const char *item, const char *series_uid, sps_pixel_resolver resolver, void *rctx,
+                             sps_error *err)
 {
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "sphere");
     const cJSON *pg = cJSON_GetObjectItemCaseSensitive(it, "polygon");
@@ -339,20 +399,18 @@ static sps_status add_region(sps_annotations *a, const char *level, const char *
         g.kind = REGION_SPHERE;
         g.radius_mm = r->valuedouble;
     } else {
-        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(pg, "lps");
-        int n = cJSON_GetArraySize(pts);
-        if (!cJSON_IsObject(pg) || !cJSON_IsArray(pts) || n < 3 || n > MAX_ITEMS)
-            return item_error(err, item, "a polygon needs \"lps\": an array of at least 3 [x, y, z] points on one plane");
+        if (!cJSON_IsObject(pg))
+            return item_error(err, item, "a polygon needs \"lps\" (or \"pixel\") with at least 3 points on one plane");
+        int n = 0;
+        sps_status rs = read_vertices(pg, item, &g.poly, &n, series_uid, resolver, rctx, err);
+        if (rs != SPS_OK)
+            return rs;
+        if (n < 3) {
+            free(g.poly);
+            return item_error(err, item, "a polygon needs at least 3 points on one plane, got %d", n);
+        }
         g.kind = REGION_POLYGON;
-        g.poly = calloc((size_t)n, sizeof *g.poly);
-        if (!g.poly)
-            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
         g.npoly = (size_t)n;
-        for (int k = 0; k < n; k++)
-            if (!read_vec(cJSON_GetArrayItem(pts, k), g.poly[k])) {
-                free(g.poly);
-                return item_error(err, item, "polygon point %d must be three finite numbers", k);
-            }
         double off = 0;
         if (!polygon_plane(&g, &off)) {
             free(g.poly);
@@ -408,24 +466,17 @@ static sps_status parse_native(sps_annotations *a, const cJSON *root, const char
         const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "level");
         const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
         const cJSON *sl = cJSON_GetObjectItemCaseSensitive(it, "slice");
-        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(it, "lps");
         char level[8];
         if (!cJSON_IsString(lv) || !check_level(a, lv->valuestring, level))
             return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
         if (!cJSON_IsString(ro) || !in_list(ro->valuestring, outline_roles, 3))
             return item_error(err, item, "unknown outline role \"%s\" (sac_outline, cord_outline, tumor_outline)", cJSON_IsString(ro) ? ro->valuestring : "");
-        int n = cJSON_GetArraySize(pts);
-        if (!cJSON_IsArray(pts) || n > MAX_ITEMS)
-            return item_error(err, item, "\"lps\" must be an array of [x, y, z] points");
-        double (*buf)[3] = calloc((size_t)(n ? n : 1), sizeof *buf);
-        if (!buf)
-            return sps_error_set(err, SPS_ENOMEM, item, "out of memory");
-        for (int k = 0; k < n; k++)
-            if (!read_vec(cJSON_GetArrayItem(pts, k), buf[k])) {
-                free(buf);
-                return item_error(err, item, "every outline point must be three finite numbers");
-            }
-        sps_status st = add_outline(a, level, ro->valuestring, cJSON_IsString(sl) ? sl->valuestring : "", buf, (size_t)n, item, err);
+        int n = 0;
+        double (*buf)[3] = NULL;
+        sps_status st = read_vertices(it, item, &buf, &n, series, resolver, rctx, err);
+        if (st != SPS_OK)
+            return st;
+        st = add_outline(a, level, ro->valuestring, cJSON_IsString(sl) ? sl->valuestring : "", buf, (size_t)n, item, err);
         if (st != SPS_OK)
             return st;
     }
@@ -440,7 +491,7 @@ static sps_status parse_native(sps_annotations *a, const cJSON *root, const char
             return item_error(err, item, "\"level\" must be a standard vertebral level, got %s", cJSON_IsString(lv) ? lv->valuestring : "nothing");
         if (!cJSON_IsString(ro) || !in_list(ro->valuestring, region_roles, N_REGION_ROLES))
             return item_error(err, item, "unknown region role \"%s\" (lesion, reference_bone, body)", cJSON_IsString(ro) ? ro->valuestring : "");
-        sps_status st = add_region(a, level, ro->valuestring, it, item, err);
+        sps_status st = add_region(a, level, ro->valuestring, it, item, series, resolver, rctx, err);
         if (st != SPS_OK)
             return st;
     }
@@ -529,7 +580,7 @@ static sps_status parse_slicer(sps_annotations *a, const cJSON *root, const char
                         q[0] = -q[0], q[1] = -q[1];
                     cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(q, 3));
                 }
-                sps_status st = add_region(a, level, role, reg, item, err);
+                sps_status st = add_region(a, level, role, reg, item, NULL, NULL, NULL, err);
                 cJSON_Delete(reg);
                 if (st != SPS_OK)
                     return st;

@@ -227,6 +227,11 @@ def one_case(name, spec_path, work):
     px = res["pixel"]
     ptok = tokens(px)
     check(ptok == tok, name, "pixel references give %s, LPS points %s" % (ptok, tok))
+    pe = px["measurements"].get("escc")
+    if e and pe:
+        # outlines parallel to the slices are drawn on the nearest slice: the same areas
+        d = max(abs(pe[k] - e[k]) for k in ("sac_area_mm2", "cord_area_mm2", "ref_sac_area_mm2", "ref_cord_area_mm2"))
+        check(d < 0.01, name, "outline areas from pixel references differ from LPS by %.4f mm2" % d)
     pc = px["measurements"]["collapse"]
     pherr = max(abs(pc["ha_mm"] - th["anterior"]), abs(pc["hm_mm"] - th["middle"]), abs(pc["hp_mm"] - th["posterior"]))
     check(pherr <= vox_h + 1e-6, name, "pixel-reference height error %.3f mm > one voxel (%.2f mm)" % (pherr, vox_h))

@@ -8,3 +8,7 @@ if(TARGET sps_phantom AND TARGET sps_dicom)
   sps_add_test(NAME test_seg_canal SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg_canal.c
                LIBS sps_seg sps_measure sps_phantom sps_dicom sps_volume LABELS integration)
 endif()
+if(TARGET sps_dicom)
+  sps_add_test(NAME test_seg_canal_corpus SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg_canal_corpus.c
+               LIBS sps_seg sps_dicom sps_volume LABELS integration)
+endif()

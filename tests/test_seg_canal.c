@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "phantom.h"
 #include "spinescore/dicom.h"
 #include "spinescore/measure.h"
@@ -231,9 +233,115 @@ static void test_seg_canal__bilsky_grade_exact_on_generated_set(void **state)
     assert_true(rate >= 0.95);
 }
 
+/* ---- the outlines as an annotation file, read back by src/measure -------------------------- */
+
+static void roundtrip(size_t ci)
+{
+    const canal_case *c = &g_cases[ci];
+    loaded L;
+    load_case(&L, c, (int)ci);
+    sps_canal_request req;
+    sps_canal_request_init(&req, L.seed);
+    sps_canal_result r;
+    sps_error err;
+    sps_error_clear(&err);
+    assert_int_equal(sps_seg_canal(&r, L.vol, g_models, &req, &err), SPS_OK);
+    assert_true(r.escc_ready);
+    sps_escc_finding f;
+    assert_int_equal(sps_measure_escc(&f, g_models, &r.escc, &err), SPS_OK);
+    assert_string_equal(f.grade, c->grade);
+
+    char *json = NULL;
+    assert_int_equal(sps_canal_annotations_json(&json, &r, c->level, NULL, sps_volume_series_uid(L.vol), &err), SPS_OK);
+    sps_annotations *a = NULL;
+    sps_status st = sps_annotations_parse(&a, g_models, json, strlen(json), "canal.json", NULL, NULL, &err);
+    if (st != SPS_OK)
+        print_error("%s: %s\n", err.where, err.message);
+    assert_int_equal(st, SPS_OK);
+    /* the outlines' vertices come back exactly (micrometre rounding) */
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    cJSON *o0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "outlines"), 0);
+    assert_string_equal(cJSON_GetObjectItem(o0, "role")->valuestring, "sac_outline");
+    cJSON *pts = cJSON_GetObjectItem(o0, "lps");
+    assert_int_equal((size_t)cJSON_GetArraySize(pts), r.worst.sac.n);
+    for (int k = 0; k < 3; k++)
+        sps_assert_near(cJSON_GetArrayItem(cJSON_GetArrayItem(pts, 0), k)->valuedouble, r.worst.sac.lps[k], 1e-3);
+    cJSON_Delete(root);
+
+    char *out = NULL;
+    assert_int_equal(sps_measure_lesion_json(&out, g_models, a, c->level, &err), SPS_OK);
+    cJSON *res = cJSON_Parse(out);
+    assert_non_null(res);
+    cJSON *ev = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "measurements"), "escc");
+    assert_non_null(ev);
+    double sac = cJSON_GetObjectItem(ev, "sac_area_mm2")->valuedouble;
+    double cord = cJSON_GetObjectItem(ev, "cord_area_mm2")->valuedouble;
+    double rsac = cJSON_GetObjectItem(ev, "ref_sac_area_mm2")->valuedouble;
+    const char *grade = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "lesion"), "escc"), "value")->valuestring;
+    print_message("round trip case %zu (Bilsky %s): outline areas sac %.1f (mask %.1f), cord %.1f (mask %.1f), reference sac "
+                  "%.1f (mask %.1f); grade from the annotations %s, from the masks %s\n",
+                  ci, c->grade, sac, r.worst.sac_area_mm2, cord, r.worst.cord_area_mm2, rsac, r.reference.sac_area_mm2, grade,
+                  f.grade);
+    /* polygon through the pixel-edge midpoints vs pixel count: within 10 % */
+    sps_assert_near(sac, r.worst.sac_area_mm2, 0.10 * r.worst.sac_area_mm2);
+    sps_assert_near(cord, r.worst.cord_area_mm2, 0.15 * r.worst.cord_area_mm2);
+    sps_assert_near(rsac, r.reference.sac_area_mm2, 0.10 * r.reference.sac_area_mm2);
+    assert_string_equal(grade, c->grade);
+    cJSON_Delete(res);
+    sps_free(out);
+    sps_annotations_free(a);
+    sps_free(json);
+    sps_canal_result_free(&r);
+    unload(&L);
+}
+
+static void test_seg_canal__annotation_round_trip(void **state)
+{
+    (void)state;
+    roundtrip(0);  /* Bilsky 0 */
+    roundtrip(24); /* Bilsky 2 */
+    roundtrip(30); /* Bilsky 3 */
+}
+
+/* ---- refusals ------------------------------------------------------------------------------ */
+
+static void test_seg_canal__refuses_ct_and_seed_outside(void **state)
+{
+    (void)state;
+    sps_geometry g;
+    memset(&g, 0, sizeof g);
+    g.dims[0] = g.dims[1] = 32;
+    g.dims[2] = 4;
+    g.spacing_mm[0] = g.spacing_mm[1] = 1;
+    g.spacing_mm[2] = 3;
+    for (int a = 0; a < 3; a++)
+        g.direction[a][a] = 1;
+    sps_volume *v = NULL;
+    sps_error err;
+    assert_int_equal(sps_volume_new(&v, &g, &err), SPS_OK);
+    sps_volume_set_meta(v, SPS_UNITS_HU, "CT", "1.2.3");
+    double seed[3] = {16, 16, 3};
+    sps_canal_request req;
+    sps_canal_request_init(&req, seed);
+    sps_canal_result r;
+    assert_int_equal(sps_seg_canal(&r, v, g_models, &req, &err), SPS_EUNSUPPORTED);
+    sps_volume_set_meta(v, SPS_UNITS_RAW, "MR", "1.2.3");
+    double out[3] = {16, 16, 40};
+    sps_canal_request_init(&req, out);
+    assert_int_equal(sps_seg_canal(&r, v, g_models, &req, &err), SPS_EINVALID);
+    assert_string_equal(err.where, "canal seed");
+    /* an MR slab of zeros: no CSF near the seed */
+    sps_canal_request_init(&req, seed);
+    assert_int_equal(sps_seg_canal(&r, v, g_models, &req, &err), SPS_EINVALID);
+    sps_volume_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seg_canal__refuses_ct_and_seed_outside),
+        cmocka_unit_test(test_seg_canal__annotation_round_trip),
         cmocka_unit_test(test_seg_canal__bilsky_grade_exact_on_generated_set),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

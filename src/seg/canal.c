@@ -18,7 +18,7 @@ typedef struct canal_params {
     double median_radius_px, csf_search_radius_mm, csf_search_half_length_mm, csf_bright_fraction;
     double csf_min_fraction, bone_max_fraction, cord_max_step, tumor_max_fraction, tumor_max_gap_mm, tumor_max_gap_px, tumor_extent_mm;
     double tumor_min_area_mm2, cord_min_area_mm2, cord_max_area_mm2, roi_radius_mm, csf_near_mm;
-    double sac_closing_mm, csf_rim_max_distance_px, reference_min_distance_mm, reference_max_distance_mm;
+    double sac_closing_mm, csf_rim_max_distance_px, reference_min_distance_mm, reference_max_distance_mm, csf_max_fraction, seed_radius_mm, fat_margin_px;
 } canal_params;
 
 static sps_status load_params(canal_params *p, const sps_models *models, sps_error *err)
@@ -31,12 +31,12 @@ static sps_status load_params(canal_params *p, const sps_models *models, sps_err
         "median_radius_px", "csf_search_radius_mm", "csf_search_half_length_mm", "csf_bright_fraction",
         "csf_min_fraction", "bone_max_fraction", "cord_max_step", "tumor_max_fraction", "tumor_max_gap_mm", "tumor_max_gap_px", "tumor_extent_mm",
         "tumor_min_area_mm2", "cord_min_area_mm2", "cord_max_area_mm2", "roi_radius_mm", "csf_near_mm",
-        "sac_closing_mm", "csf_rim_max_distance_px", "reference_min_distance_mm", "reference_max_distance_mm"};
+        "sac_closing_mm", "csf_rim_max_distance_px", "reference_min_distance_mm", "reference_max_distance_mm", "csf_max_fraction", "seed_radius_mm", "fat_margin_px"};
     double *dst[] = {&p->median_radius_px, &p->csf_search_radius_mm, &p->csf_search_half_length_mm,
                      &p->csf_bright_fraction, &p->csf_min_fraction, &p->bone_max_fraction, &p->cord_max_step,
                      &p->tumor_max_fraction, &p->tumor_max_gap_mm, &p->tumor_max_gap_px, &p->tumor_extent_mm, &p->tumor_min_area_mm2, &p->cord_min_area_mm2,
                      &p->cord_max_area_mm2, &p->roi_radius_mm, &p->csf_near_mm, &p->sac_closing_mm,
-                     &p->csf_rim_max_distance_px, &p->reference_min_distance_mm, &p->reference_max_distance_mm};
+                     &p->csf_rim_max_distance_px, &p->reference_min_distance_mm, &p->reference_max_distance_mm, &p->csf_max_fraction, &p->seed_radius_mm, &p->fat_margin_px};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, keys[i]);
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
@@ -266,6 +266,7 @@ static sps_status analyse(canal_ctx *c, size_t k, double ci, double cj, int want
     const size_t nx = c->nx, ny = c->ny, n = c->n;
     const double area_px = c->sx * c->sy;
     const double t_csf = p->csf_min_fraction * c->csf_level, t_bone = p->bone_max_fraction * c->csf_level;
+    const double t_csf_hi = p->csf_max_fraction * c->csf_level; /* brighter: fat (T2 FSE), not CSF */
     const double r2 = p->roi_radius_mm * p->roi_radius_mm;
     uint8_t *roi = c->tmp2;
     for (size_t j = 0; j < ny; j++)
@@ -275,7 +276,14 @@ static sps_status analyse(canal_ctx *c, size_t k, double ci, double cj, int want
         }
     /* CSF: bright components near the centre */
     for (size_t i = 0; i < n; i++)
-        c->tmp[i] = roi[i] && c->smooth[i] >= t_csf;
+        c->tmp[i] = roi[i] && c->smooth[i] > t_csf_hi;
+    /* CSF is not next to fat brighter than it: partial-volume bridges into the lateral recesses
+     * and foramina (T2 FSE fat) are cut there */
+    if ((st = sps__canal_distance(c->tmp, nx, ny, c->sx, c->sy, c->dist, c->err)) != SPS_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        c->tmp[i] = roi[i] && c->smooth[i] >= t_csf && c->smooth[i] <= t_csf_hi &&
+                    c->dist[i] > p->fat_margin_px * c->pixel_mm;
     int nl = 0;
     if ((st = sps__canal_label(c->tmp, nx, ny, c->labels, &nl, c->err)) != SPS_OK)
         return st;
@@ -618,9 +626,37 @@ sps_status sps_seg_canal(sps_canal_result *out, const sps_volume *vol, const sps
     double seed[3];
     if ((st = seed_index(&c, req->seed_lps, seed, "canal seed")) != SPS_OK)
         goto done;
-    if ((st = estimate_csf(&c, seed)) != SPS_OK)
-        goto done;
     size_t k0 = (size_t)floor(seed[2] + 0.5);
+    if (c.cord_expected) {
+        /* the seed may lie in the cord: CSF from the bright voxels around it */
+        if ((st = estimate_csf(&c, seed)) != SPS_OK)
+            goto done;
+    } else {
+        /* no cord below the conus: the seed lies in the sac (CSF and roots), whose signal it gives;
+         * epidural fat may be brighter than CSF on T2 FSE */
+        if ((st = smooth_slice(&c, k0)) != SPS_OK)
+            goto done;
+        double r = c.p.seed_radius_mm;
+        float vals[256];
+        size_t m = 0;
+        for (long j = (long)floor(seed[1] - r / c.sy); j <= (long)ceil(seed[1] + r / c.sy); j++)
+            for (long i = (long)floor(seed[0] - r / c.sx); i <= (long)ceil(seed[0] + r / c.sx); i++) {
+                double dx = ((double)i - seed[0]) * c.sx, dy = ((double)j - seed[1]) * c.sy;
+                if (i < 0 || j < 0 || i >= (long)c.nx || j >= (long)c.ny || dx * dx + dy * dy > r * r || m >= 256)
+                    continue;
+                vals[m++] = c.smooth[(size_t)j * c.nx + (size_t)i];
+            }
+        if (m == 0) {
+            st = sps_error_set(err, SPS_EINVALID, "canal seed", "no voxel around the seed");
+            goto done;
+        }
+        qsort(vals, m, sizeof vals[0], cmp_float);
+        c.csf_level = m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+        if (!(c.csf_level > 0)) {
+            st = sps_error_set(err, SPS_EINVALID, "canal seed", "no signal at the seed");
+            goto done;
+        }
+    }
 
     /* Reference: the second seed, or a normal level along the canal */
     if (req->has_reference_seed) {

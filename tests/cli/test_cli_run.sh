@@ -155,6 +155,13 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
   check "report vs truth $c" 0 $?
+  # the audit case.json is exactly what was scored: deciding it again gives the report's decision
+  "$bin" decide "$out/case.json" > "$tmp/$c.redecide.json"; check "$c: decide case.json" 0 $?
+  python3 -c "
+import json, sys
+a = json.load(open('$tmp/$c.redecide.json')); b = json.load(open('$out/report.json'))['decision']
+a.pop('case_origin', None); b.pop('case_origin', None)
+sys.exit(0 if a == b else 1)"; check "$c: case.json re-decided equals the report's decision" 0 $?
   # report.txt shows the numbers and the decision a person reads
   txt=$(cat "$out/report.txt")
   contains "$c: report.txt has the SINS total" "$txt" "TOTAL"

@@ -640,7 +640,7 @@ static void test_render__alignment_on_ct_phantom(void **state)
     sps_alignment al;
     assert_int_equal(sps_measure_alignment(&al, f->models, &ai, &err), SPS_OK);
     assert_true(al.translation_mm > 2.0); /* phantom: 3 mm posterior translation of T12 on L1 */
-    sps_render_alignment in = {"T12", "L1", ai, &al};
+    sps_render_alignment in = {"T12", "L1", ai, &al, NULL, NULL};
     sps_render_result r;
     const char *path = out_path(f, "alignment-T12-L1.png");
     assert_int_equal(sps_render_alignment_png(path, f->ct.vol, &in, NULL, &r, &err), SPS_OK);

@@ -143,6 +143,9 @@ typedef struct sps_render_lesion {
     const char *lesion_class;        /**< "lytic" | "mixed" | "blastic"; NULL or "" = indeterminate */
     int plane;                       /**< 0 auto: axial through the lesion, or sagittal when the
                                           reference is not on that axial plane; 1 axial; 2 sagittal */
+    int has_thresholds;              /**< the class thresholds and fractions below were measured */
+    double lytic_below, blastic_above;         /**< voxel thresholds used (HU) */
+    double fraction_lytic, fraction_blastic;   /**< of the lesion voxels (0-1) */
 } sps_render_lesion;
 
 /**
@@ -159,6 +162,9 @@ typedef struct sps_render_alignment {
     const char *upper_level, *lower_level; /**< required */
     sps_alignment_input points;            /**< the landmarks used (measure.h) */
     const sps_alignment *result;           /**< measured translation / angle / category (required) */
+    const char *angle_upper_level, *angle_lower_level; /**< vertebrae of the two endplate lines (their
+                                                            superior / inferior endplate); NULL = the
+                                                            upper / lower level */
 } sps_render_alignment;
 
 /**

@@ -678,7 +678,7 @@ static void ascii_copy(char *dst, size_t n, const char *src)
 }
 
 sps_status sr_write_png(cairo_surface_t *surf, const char *path, const char *series_uid,
-                        const char *description, const char *title, sps_error *err)
+                        const char *description, const char *title, const char *view, sps_error *err)
 {
     cairo_surface_flush(surf);
     int w = cairo_image_surface_get_width(surf), h = cairo_image_surface_get_height(surf);
@@ -740,9 +740,12 @@ sps_status sr_write_png(cairo_surface_t *surf, const char *path, const char *ser
     ascii_copy(uid, sizeof uid, series_uid ? series_uid : "");
     ascii_copy(desc, sizeof desc, description);
     ascii_copy(ttl, sizeof ttl, title);
-    png_text text[4];
+    char vw[512];
+    ascii_copy(vw, sizeof vw, view);
+    png_text text[5];
     memset(text, 0, sizeof text);
-    char k_sw[] = "Software", k_uid[] = "SeriesInstanceUID", k_desc[] = "Description", k_title[] = "Title";
+    char k_sw[] = "Software", k_uid[] = "SeriesInstanceUID", k_desc[] = "Description", k_title[] = "Title",
+         k_view[] = "View";
     text[0].key = k_sw;
     text[0].text = sw;
     text[1].key = k_uid;
@@ -751,7 +754,10 @@ sps_status sr_write_png(cairo_surface_t *surf, const char *path, const char *ser
     text[2].text = desc;
     text[3].key = k_title;
     text[3].text = ttl;
-    for (int i = 0; i < 4; ++i)
+    text[4].key = k_view;
+    text[4].text = vw;
+    int ntext = view && view[0] ? 5 : 4;
+    for (int i = 0; i < ntext; ++i)
         text[i].compression = PNG_TEXT_COMPRESSION_NONE;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
@@ -764,7 +770,7 @@ sps_status sr_write_png(cairo_surface_t *surf, const char *path, const char *ser
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
                  ch == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_text(png, info, text, 4);
+    png_set_text(png, info, text, ntext);
     png_write_info(png, info);
     png_write_image(png, rows);
     png_write_end(png, info);

@@ -337,7 +337,7 @@ sps_status sps_render_summary_png(const char *png_path, const char *decision_jso
     snprintf(desc, sizeof desc, "Summary card of the decision for %s: %s; %s; %s; survival scores and alerts",
              level[0] ? level : "the lesion", sum.sins, sum.escc, sum.noms);
     cJSON_Delete(root);
-    sps_status st = sr_write_png(surf, png_path, series_uid, desc, title, err);
+    sps_status st = sr_write_png(surf, png_path, series_uid, desc, title, NULL, err);
     if (st == SPS_OK && result) {
         memset(result, 0, sizeof *result);
         result->png_width = CARD_W;

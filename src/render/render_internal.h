@@ -84,9 +84,10 @@ double sr_text_width(cairo_t *cr, const char *text);
 /** Greedy word wrap of @p text to @p max_w; calls back per line (may be NULL to only count). */
 int sr_wrap(cairo_t *cr, const char *text, double max_w, void (*emit)(void *, const char *), void *ctx);
 
-/** Encode the canvas surface as PNG with tEXt chunks and write it atomically. */
+/** Encode the canvas surface as PNG with tEXt chunks and write it atomically. @p view: the "View"
+ *  tEXt (how LPS maps to PNG pixels, docs/snapshots.md), NULL or "" for pictures without a plane. */
 sps_status sr_write_png(cairo_surface_t *surf, const char *path, const char *series_uid,
-                        const char *description, const char *title, sps_error *err);
+                        const char *description, const char *title, const char *view, sps_error *err);
 
 /** Orientation letters of a direction (public as sps_render_orientation_letters). */
 void sr_letters(char out[4], const double d[3]);

@@ -179,6 +179,31 @@ SPS_API size_t sps_annotations_point_count(const sps_annotations *a);
 SPS_API int sps_annotations_has_morpho6(const sps_annotations *a, const char *level, sps_morpho6 *out);
 
 /**
+ * The first outline of @p role ("sac_outline", "cord_outline", "tumor_outline") at @p slice
+ * ("worst" | "reference") of @p level (NULL = any level). @p lps is borrowed from @p a;
+ * @p found_level (8 bytes, may be NULL) receives its level. @return the vertex count, 0 if absent.
+ */
+SPS_API size_t sps_annotations_outline(const sps_annotations *a, const char *level, const char *role,
+                                       const char *slice, const double (**lps)[3], char found_level[8]);
+
+/** A region as annotated (role "lesion", "reference_bone" or "body"); polygon points borrowed. */
+typedef struct sps_annotation_region {
+    char level[8], role[24];
+    int polygon;               /**< 0 sphere (centre_lps, radius_mm), 1 polygon on one plane */
+    double centre_lps[3], radius_mm;
+    const double (*polygon_lps)[3];
+    size_t npolygon;
+} sps_annotation_region;
+
+/** Regions in file order: count, and region @p i (returns 0 when out of range). */
+SPS_API size_t sps_annotations_region_count(const sps_annotations *a);
+SPS_API int sps_annotations_region(const sps_annotations *a, size_t i, sps_annotation_region *out);
+
+/** The level next to @p level in the vocabulary of models/sins.json (@p dir -1 above, +1 below).
+ *  @param[out] out 8 bytes. @return 1, or 0 when there is none. */
+SPS_API int sps_annotations_adjacent_level(const sps_annotations *a, const char *level, int dir, char out[8]);
+
+/**
  * Derive every measurement the annotations allow for the lesion at @p level and write them as
  * JSON (caller owns; free with sps_free): {"level", "measurements": {collapse, alignment,
  * posterolateral, escc}, "lesion": {...a case lesion with measured SINS components and ESCC...},

@@ -117,6 +117,180 @@ static void snap_morphometry(snap_ctx *c, const char *level, const cJSON *coll)
     snap_done(c, st, name, desc, &err);
 }
 
+/* Lesion density: the first lesion region of the level and the first normal-bone reference region
+ * (the regions the measurement used), with the statistics and class the measurement recorded. */
+static void snap_lesion(snap_ctx *c, const char *level, const cJSON *bl, const cJSON *lesion)
+{
+    if (!bl)
+        return;
+    const sps_annotations *a = c->p->annotations;
+    sps_annotation_region les, ref, g;
+    int has_les = 0, has_ref = 0;
+    for (size_t i = 0; sps_annotations_region(a, i, &g); i++) {
+        if (!has_les && strcmp(g.role, "lesion") == 0 && strcmp(g.level, level) == 0)
+            les = g, has_les = 1;
+        else if (!has_ref && strcmp(g.role, "reference_bone") == 0)
+            ref = g, has_ref = 1;
+    }
+    if (!has_les)
+        return;
+    sps_render_lesion in;
+    memset(&in, 0, sizeof in);
+    in.level = level;
+    const sps_annotation_region *src[2] = {&les, has_ref ? &ref : NULL};
+    sps_render_region *dst[2] = {&in.lesion, &in.reference};
+    for (int k = 0; k < 2; k++) {
+        if (!src[k])
+            continue;
+        if (src[k]->polygon) {
+            dst[k]->kind = SPS_RENDER_REGION_POLYGON;
+            dst[k]->polygon.lps = src[k]->polygon_lps;
+            dst[k]->polygon.count = src[k]->npolygon;
+        } else {
+            dst[k]->kind = SPS_RENDER_REGION_SPHERE;
+            memcpy(dst[k]->centre_lps, src[k]->centre_lps, sizeof dst[k]->centre_lps);
+            dst[k]->radius_mm = src[k]->radius_mm;
+        }
+    }
+    in.lesion_stats.mean = jnum(bl, "lesion_mean_hu", NAN);
+    in.lesion_stats.sd = jnum(bl, "lesion_sd_hu", NAN);
+    in.lesion_stats.n = (size_t)jnum(bl, "lesion_voxels", 0);
+    in.reference_stats.mean = jnum(bl, "reference_mean_hu", NAN);
+    in.reference_stats.sd = jnum(bl, "reference_sd_hu", NAN);
+    in.reference_stats.n = (size_t)jnum(bl, "reference_voxels", 0);
+    in.has_thresholds = 1;
+    in.lytic_below = jnum(bl, "lytic_below_hu", NAN);
+    in.blastic_above = jnum(bl, "blastic_above_hu", NAN);
+    in.fraction_lytic = jnum(bl, "fraction_lytic", NAN);
+    in.fraction_blastic = jnum(bl, "fraction_blastic", NAN);
+    const cJSON *comp = jget(jget(lesion, "sins"), "bone_lesion");
+    in.lesion_class = jstr(comp, "value"); /* absent: indeterminate, the reader decides */
+    sps_error err;
+    sps_error_clear(&err);
+    char name[64], path[4400], desc[160];
+    snprintf(name, sizeof name, "%s-lesion.png", level);
+    snprintf(desc, sizeof desc, "%s bone lesion: lesion and normal-bone reference regions, HU statistics, class", level);
+    sps_status st = snap_path(c, name, path, sizeof path)
+                        ? sps_render_lesion_png(path, c->p->volume, &in, &c->opt, NULL, &err)
+                        : sps_error_set(&err, SPS_EINVALID, name, "path too long");
+    snap_done(c, st, name, desc, &err);
+}
+
+/* Alignment: the segment whose translation the measurement reported (upper over lower), with the
+ * endplate lines of the vertebrae above and below the level; the numbers are those of the measure
+ * library called again with these landmarks, checked against the recorded ones. */
+static void snap_alignment(snap_ctx *c, const char *level, const cJSON *al)
+{
+    const sps_annotations *a = c->p->annotations;
+    char lv_up[8], lv_dn[8];
+    sps_morpho6 t, up, dn;
+    const char *seg = jstr(al, "translation_segment");
+    if (!al || !seg || !sps_annotations_adjacent_level(a, level, -1, lv_up) ||
+        !sps_annotations_adjacent_level(a, level, +1, lv_dn) || !sps_annotations_has_morpho6(a, level, &t) ||
+        !sps_annotations_has_morpho6(a, lv_up, &up) || !sps_annotations_has_morpho6(a, lv_dn, &dn))
+        return;
+    int lower_seg = strcmp(seg, level) == 0; /* level over the vertebra below; else above over level */
+    const sps_morpho6 *u = lower_seg ? &t : &up, *l = lower_seg ? &dn : &t;
+    sps_render_alignment in;
+    memset(&in, 0, sizeof in);
+    in.upper_level = lower_seg ? level : lv_up;
+    in.lower_level = lower_seg ? lv_dn : level;
+    in.angle_upper_level = lv_up; /* the Cobb spans the vertebra above to the vertebra below */
+    in.angle_lower_level = lv_dn;
+    sps_alignment_input *pi = &in.points;
+    memcpy(pi->upper_post_inf, u->inf_post, sizeof pi->upper_post_inf);
+    memcpy(pi->lower_post_sup, l->sup_post, sizeof pi->lower_post_sup);
+    memcpy(pi->lower_post_inf, l->inf_post, sizeof pi->lower_post_inf);
+    memcpy(pi->lower_ant_sup, l->sup_ant, sizeof pi->lower_ant_sup);
+    memcpy(pi->upper_end_post, up.sup_post, sizeof pi->upper_end_post);
+    memcpy(pi->upper_end_ant, up.sup_ant, sizeof pi->upper_end_ant);
+    memcpy(pi->lower_end_post, dn.inf_post, sizeof pi->lower_end_post);
+    memcpy(pi->lower_end_ant, dn.inf_ant, sizeof pi->lower_end_ant);
+    sps_error err;
+    sps_error_clear(&err);
+    char name[64], path[4400], desc[160];
+    snprintf(name, sizeof name, "%s-alignment.png", level);
+    snprintf(desc, sizeof desc, "%s-%s sagittal alignment: posterior-wall translation (mm), segmental angle (deg)",
+             in.upper_level, in.lower_level);
+    sps_alignment res;
+    sps_status st = sps_measure_alignment(&res, c->models, pi, &err);
+    if (st == SPS_OK && (fabs(res.translation_mm - jnum(al, "translation_mm", NAN)) > 1e-6 ||
+                         fabs(res.kyphosis_deg - jnum(al, "segmental_kyphosis_deg", NAN)) > 1e-6))
+        st = sps_error_set(&err, SPS_EINTERNAL, level,
+                           "alignment %.2f mm / %.2f deg differs from the measured %.2f mm / %.2f deg",
+                           res.translation_mm, res.kyphosis_deg, jnum(al, "translation_mm", NAN),
+                           jnum(al, "segmental_kyphosis_deg", NAN));
+    if (st == SPS_OK) {
+        /* the coronal angle is not drawn on a sagittal picture: shown as recorded */
+        res.coronal_deg = jnum(al, "coronal_deg", NAN);
+        in.result = &res;
+        st = snap_path(c, name, path, sizeof path)
+                 ? sps_render_alignment_png(path, c->p->volume, &in, &c->opt, NULL, &err)
+                 : sps_error_set(&err, SPS_EINVALID, name, "path too long");
+    }
+    snap_done(c, st, name, desc, &err);
+}
+
+/* Axial canal at the worst slice: the sac, cord and tumour outlines the ESCC measurement used;
+ * the grade is the measure library's on the recorded evidence (areas, tumour-cord distance, CSF
+ * rim; the cord AP/transverse extents of the outlines as the measurement takes them), checked
+ * against the recorded grade. */
+static double extent_along(const double (*pts)[3], size_t n, int axis)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, pts[i][axis]);
+        hi = fmax(hi, pts[i][axis]);
+    }
+    return n ? hi - lo : NAN;
+}
+
+static void snap_canal(snap_ctx *c, const char *level, const cJSON *ev, const cJSON *lesion)
+{
+    const sps_annotations *a = c->p->annotations;
+    sps_render_canal in;
+    memset(&in, 0, sizeof in);
+    in.level = level;
+    in.sac.count = sps_annotations_outline(a, level, "sac_outline", "worst", &in.sac.lps, NULL);
+    in.cord.count = sps_annotations_outline(a, level, "cord_outline", "worst", &in.cord.lps, NULL);
+    in.tumor.count = sps_annotations_outline(a, level, "tumor_outline", "worst", &in.tumor.lps, NULL);
+    if (!ev || in.sac.count == 0)
+        return;
+    const double (*rc)[3] = NULL;
+    size_t nrc = sps_annotations_outline(a, NULL, "cord_outline", "reference", &rc, NULL);
+    const cJSON *tcd = jget(ev, "tumor_cord_distance_mm");
+    sps_escc_input mi = {
+        .epidural_tumor = tcd != NULL,
+        .sac_area_mm2 = jnum(ev, "sac_area_mm2", NAN), .ref_sac_area_mm2 = jnum(ev, "ref_sac_area_mm2", NAN),
+        .cord_area_mm2 = jnum(ev, "cord_area_mm2", NAN), .ref_cord_area_mm2 = jnum(ev, "ref_cord_area_mm2", NAN),
+        .cord_ap_mm = extent_along(in.cord.lps, in.cord.count, 1),
+        .cord_transverse_mm = extent_along(in.cord.lps, in.cord.count, 0),
+        .ref_cord_ap_mm = extent_along(rc, nrc, 1), .ref_cord_transverse_mm = extent_along(rc, nrc, 0),
+        .tumor_cord_distance_mm = tcd ? jnum(ev, "tumor_cord_distance_mm", NAN) : INFINITY,
+        .csf_rim_fraction = jnum(ev, "csf_rim_fraction", NAN), .pixel_mm = 0,
+    };
+    const char *grade = jstr(jget(lesion, "escc"), "value");
+    sps_error err;
+    sps_error_clear(&err);
+    char name[64], path[4400], desc[160];
+    snprintf(name, sizeof name, "%s-canal.png", level);
+    snprintf(desc, sizeof desc, "%s axial canal: thecal sac, cord and epidural tumour outlines, ESCC (Bilsky) grade",
+             level);
+    sps_escc_finding f;
+    sps_status st = sps_measure_escc(&f, c->models, &mi, &err);
+    if (st == SPS_OK && (!grade || strcmp(grade, f.grade) != 0))
+        st = sps_error_set(&err, SPS_EINTERNAL, level, "ESCC grade %s differs from the measured grade %s", f.grade,
+                           grade ? grade : "(none)");
+    if (st == SPS_OK) {
+        in.measured = &mi;
+        in.escc = &f;
+        st = snap_path(c, name, path, sizeof path)
+                 ? sps_render_canal_png(path, c->p->volume, &in, &c->opt, NULL, &err)
+                 : sps_error_set(&err, SPS_EINVALID, name, "path too long");
+    }
+    snap_done(c, st, name, desc, &err);
+}
+
 /* Summary card of the decision lesion at @p level. */
 static void snap_summary(snap_ctx *c, const char *level, const char *report_json)
 {
@@ -166,7 +340,11 @@ static void write_snapshots(snap_ctx *c, const char *mjson, const char *report_j
     const char *level = jstr(m, "level");
     const cJSON *meas = jget(m, "measurements");
     if (level) {
+        const cJSON *lesion = jget(m, "lesion");
         snap_morphometry(c, level, jget(meas, "collapse"));
+        snap_lesion(c, level, jget(meas, "bone_lesion"), lesion);
+        snap_alignment(c, level, jget(meas, "alignment"));
+        snap_canal(c, level, jget(meas, "escc"), lesion);
         snap_summary(c, level, report_json);
     }
     cJSON_Delete(m);

@@ -669,6 +669,56 @@ int sps_annotations_has_morpho6(const sps_annotations *a, const char *level, sps
     return 1;
 }
 
+/* Read-only views for callers that draw what was measured (spinescore run's snapshots). */
+size_t sps_annotations_outline(const sps_annotations *a, const char *level, const char *role, const char *slice,
+                               const double (**lps)[3], char found_level[8])
+{
+    *lps = NULL;
+    for (size_t i = 0; a && i < a->noutl; i++)
+        if (strcmp(a->outl[i].role, role) == 0 && strcmp(a->outl[i].slice, slice) == 0 &&
+            (!level || strcmp(a->outl[i].level, level) == 0)) {
+            *lps = (const double (*)[3])a->outl[i].pts;
+            if (found_level)
+                memcpy(found_level, a->outl[i].level, 8);
+            return a->outl[i].n;
+        }
+    return 0;
+}
+
+size_t sps_annotations_region_count(const sps_annotations *a)
+{
+    return a ? a->nregs : 0;
+}
+
+int sps_annotations_region(const sps_annotations *a, size_t i, sps_annotation_region *out)
+{
+    if (!a || i >= a->nregs)
+        return 0;
+    const ann_region *g = &a->regs[i];
+    memset(out, 0, sizeof *out);
+    memcpy(out->level, g->level, sizeof out->level);
+    sps_strlcpy(out->role, g->role, sizeof out->role);
+    out->polygon = g->kind == REGION_POLYGON;
+    memcpy(out->centre_lps, g->centre, sizeof g->centre);
+    out->radius_mm = g->radius_mm;
+    out->polygon_lps = (const double (*)[3])g->poly;
+    out->npolygon = g->npoly;
+    return 1;
+}
+
+int sps_annotations_adjacent_level(const sps_annotations *a, const char *level, int dir, char out[8])
+{
+    for (size_t i = 0; a && i < a->nlevels; i++)
+        if (strcmp(a->levels[i], level) == 0) {
+            long j = (long)i + (dir < 0 ? -1 : 1);
+            if (j < 0 || j >= (long)a->nlevels)
+                return 0;
+            memcpy(out, a->levels[j], 8);
+            return 1;
+        }
+    return 0;
+}
+
 /* Roles of the six points present for a level (0-6). */
 int sps_ann_morpho_count(const sps_annotations *a, const char *level)
 {

@@ -57,8 +57,8 @@ for c in $cases; do
   if [ "${SPS_RUN_RENDER:-0}" = 1 ]; then
     n=$(ls "$out/snapshots"/*.png 2>/dev/null | wc -l); [ "$n" -ge 2 ]; ok "$c: snapshots written ($n)" $?
     contains "$c: snapshot folder printed" "$(cat "$tmp/$c.stdout")" "$out/snapshots/"
-    python3 "$src/tests/cli/check_run_snapshots.py" "$out" "$tmp/$c/truth.json"
-    check "$c: snapshots decode, tEXt metadata and numbers match the report" 0 $?
+    python3 "$src/tests/cli/check_run_snapshots.py" "$out" "$tmp/$c/truth.json" "$src/sample-data/$c/annotations.json"
+    check "$c: one snapshot per finding; decode, tEXt, numbers match the report, overlays drawn at the truth positions" 0 $?
   fi
   if [ "${SPS_RUN_DICOM_WRITE:-0}" = 1 ]; then
     [ -s "$out/report-sr.dcm" ]; ok "$c: report-sr.dcm written" $?

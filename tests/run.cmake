@@ -15,4 +15,8 @@ if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST
             SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} SPS_RUN_RENDER=${_run_render} SPS_RUN_DICOM_WRITE=${_run_dicom_write}
             bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_run.sh)
   set_tests_properties(test_cli_run PROPERTIES LABELS e2e)
+  add_test(NAME test_cli_auto  # measure --auto / run --auto (semi-automatic paths of src/seg)
+    COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
+            SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_auto.sh)
+  set_tests_properties(test_cli_auto PROPERTIES LABELS e2e)
 endif()

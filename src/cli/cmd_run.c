@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "auto.h"
 #include "cli.h"
 #include "pipeline.h"
 #include "run_outputs.h"
@@ -52,7 +53,9 @@ static void run_usage(FILE *f)
             "  --series UID           series key or SeriesInstanceUID (default: the annotations'\n"
             "                         series_uid, else the only image series of STUDY)\n"
             "  --level LEVEL          level to measure (default: the only level marked as the lesion)\n"
-            "  --auto SEEDS.json      semi-automatic measurement from seeds (docs/formats.md section 4.5)\n"
+            "  --auto SEEDS.json      semi-automatic measurement from seeds (docs/formats.md section 4.5);\n"
+            "                         with or instead of --annotations (the reader's items win); the\n"
+            "                         merged annotations go to DIR/auto-annotations.json for correction\n"
             "  --models DIR           override embedded models with DIR/<name>.json\n"
             "  --csv FILE             append this case's rows to a research CSV (header on a new file)\n"
             "  --include-identifiers  patient name, ID and birth date in report.json and the CSV\n"
@@ -68,7 +71,8 @@ static void run_usage(FILE *f)
             "            3 invalid annotations or clinical file (nothing written), or the clinical file\n"
             "              contradicts a measurement without an override (written, the field named);\n"
             "            4 a file or folder cannot be read or written (nothing written); 5 malformed\n"
-            "            model; 6 unsupported (--auto in a build without it, codecs) (docs/exit-codes.md)\n");
+            "            model; 6 unsupported (--auto in a build without src/seg or with no seed usable on\n"
+            "            the modality, codecs) (docs/exit-codes.md)\n");
 }
 
 /* ---- output folder: check, stage, move into place ----------------------------------------- */
@@ -316,7 +320,7 @@ int sps_cmd_run(int argc, char **argv)
         }
     }
     if (!req.study_path || !out_dir || !clinical || (!req.annotations_path && !auto_path)) {
-        fprintf(stderr, "spinescore run: STUDY, --annotations, --clinical and --out are required\n");
+        fprintf(stderr, "spinescore run: STUDY, --annotations (or --auto), --clinical and --out are required\n");
         run_usage(stderr);
         return SPS_EXIT_USAGE;
     }
@@ -328,15 +332,6 @@ int sps_cmd_run(int argc, char **argv)
             return SPS_EXIT_OK;
         }
     }
-    if (auto_path) {
-        /* The semi-automatic paths (src/seg) are not part of this build: never fake their output. */
-        fprintf(stderr,
-                "spinescore run: --auto %s: semi-automatic measurement is not available in this build "
-                "(the segmentation functions of src/seg are missing); place the points with --annotations\n",
-                auto_path);
-        return SPS_EXIT_UNSUPPORTED;
-    }
-
     sps_error err;
     sps_error_clear(&err);
     int rc = SPS_EXIT_OK;
@@ -349,6 +344,8 @@ int sps_cmd_run(int argc, char **argv)
     memset(&out, 0, sizeof out);
     sps_run_parts parts;
     memset(&parts, 0, sizeof parts);
+    sps_auto *au = NULL;
+    char seeds_series[128] = "";
 
     sps_status st = models_dir ? sps_models_load_dir(&models, models_dir, &err) : sps_models_load_builtin(&models, &err);
     if (st != SPS_OK) {
@@ -364,13 +361,36 @@ int sps_cmd_run(int argc, char **argv)
     }
     /* 2. series, annotations, measurements (the same path as `spinescore measure`) */
     sps_pipeline_failure why = SPS_PIPELINE_FAIL_OTHER;
-    st = sps_pipeline_open(&p, &why, models, &req, &err);
+    if (auto_path && !req.series && !req.annotations_path) { /* the seeds file names the series */
+        st = sps_auto_peek_series(seeds_series, auto_path, &err);
+        req.series = seeds_series[0] ? seeds_series : NULL;
+    }
+    if (st == SPS_OK)
+        st = sps_pipeline_open(&p, &why, models, &req, &err);
     if (st != SPS_OK) {
         sps_cli_print_error("run", &err);
         rc = why == SPS_PIPELINE_FAIL_AMBIGUOUS_SERIES ? SPS_EXIT_USAGE : sps_cli_exit_for_status(st);
         goto done;
     }
+    if (auto_path) { /* seeds -> src/seg -> derived items merged with the reader's (theirs win) */
+        st = sps_auto_apply(&au, p, models, auto_path, req.annotations_path, &err);
+        if (st != SPS_OK) {
+            sps_cli_print_error("run", &err);
+            rc = st == SPS_EFORMAT && strncmp(err.where, "model", 5) == 0 ? SPS_EXIT_MODEL : sps_cli_exit_for_status(st);
+            goto done;
+        }
+        for (size_t i = 0; i < sps_auto_note_count(au); i++)
+            fprintf(stderr, "spinescore run: --auto: %s\n", sps_auto_note(au, i));
+        if (!level)
+            level = sps_auto_level(au);
+    }
     st = sps_pipeline_measure(&mjson, p, models, level, req.annotations_path, &err);
+    if (st == SPS_OK && au) {
+        char *marked = NULL;
+        st = sps_auto_mark(&marked, au, mjson, "auto-annotations.json", &err);
+        sps_free(mjson);
+        mjson = marked;
+    }
     if (st != SPS_OK) {
         sps_cli_print_error("run", &err);
         rc = st == SPS_EFORMAT && strncmp(err.where, "model", 5) == 0 ? SPS_EXIT_MODEL : sps_cli_exit_for_status(st);
@@ -422,6 +442,8 @@ int sps_cmd_run(int argc, char **argv)
         goto done;
     }
     st = sps_run_write_text(&out, "measurements.json", mjson, &err);
+    if (st == SPS_OK && au)
+        st = sps_run_write_text(&out, "auto-annotations.json", sps_auto_annotations_json(au), &err);
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "case.json", case_json, &err);
     if (st == SPS_OK)
@@ -456,6 +478,9 @@ int sps_cmd_run(int argc, char **argv)
     if (csv && !csv_failed)
         printf("csv:       %s (rows appended)\n", csv);
     printf("audit:     %s/measurements.json, %s/case.json\n", out.dir, out.dir);
+    if (au)
+        printf("auto:      %s/auto-annotations.json (the derived items: correct them and rerun with --annotations)\n",
+               out.dir);
 
     sps_decision_status ds = sps_report_decision_status(r);
     if (ds == SPS_DECISION_INVALID) {
@@ -483,6 +508,7 @@ done:
     sps_free(mjson);
     sps_free(ctext);
     sps_report_free(r);
+    sps_auto_free(au);
     sps_pipeline_free(p);
     sps_models_free(models);
     return rc;

@@ -122,6 +122,40 @@ static sps_status choose_series(size_t *chosen, sps_pipeline_failure *why, const
     return st;
 }
 
+int sps_pipeline_pixel_to_lps(const sps_pipeline *p, const char *series_uid, const char *sop_uid, int instance,
+                              int frame, double column, double row, double lps[3], char *detail, size_t detail_size)
+{
+    resolver_ctx rc = {p->index, p->series.key, p->volume, p->series.series_uid, ""};
+    int r = resolve_pixel(&rc, series_uid, sop_uid, instance, frame, column, row, lps);
+    if (r && detail_size)
+        sps_strlcpy(detail, rc.detail, detail_size);
+    return r;
+}
+
+sps_status sps_pipeline_set_annotations(sps_pipeline *p, const sps_models *models, const char *text, size_t len,
+                                        const char *origin, sps_error *err)
+{
+    resolver_ctx rc = {p->index, p->series.key, p->volume, p->series.series_uid, ""};
+    sps_annotations *a = NULL;
+    sps_status st = sps_annotations_parse(&a, models, text, len, origin, resolve_pixel, &rc, err);
+    if (st != SPS_OK) {
+        if (rc.detail[0] && err) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "pixel reference not in the loaded series: %.600s", rc.detail);
+            sps_strlcpy(err->message, msg, sizeof err->message);
+        }
+        return st;
+    }
+    st = sps_annotations_check_volume(a, p->volume, err);
+    if (st != SPS_OK) {
+        sps_annotations_free(a);
+        return st;
+    }
+    sps_annotations_free(p->annotations);
+    p->annotations = a;
+    return SPS_OK;
+}
+
 sps_status sps_pipeline_open(sps_pipeline **out, sps_pipeline_failure *why, const sps_models *models,
                              const sps_pipeline_request *req, sps_error *err)
 {
@@ -171,17 +205,7 @@ sps_status sps_pipeline_open(sps_pipeline **out, sps_pipeline_failure *why, cons
         if (sps_dicom_report_get(p->report, i)->severity == SPS_DIAG_WARNING)
             p->warnings++;
     if (text) {
-        resolver_ctx rc = {p->index, p->series.key, p->volume, p->series.series_uid, ""};
-        st = sps_annotations_parse(&p->annotations, models, text, len, req->annotations_path, resolve_pixel, &rc, err);
-        if (st != SPS_OK) {
-            if (rc.detail[0] && err) {
-                char msg[sizeof err->message];
-                snprintf(msg, sizeof msg, "pixel reference not in the loaded series: %.600s", rc.detail);
-                sps_strlcpy(err->message, msg, sizeof err->message);
-            }
-            goto fail;
-        }
-        st = sps_annotations_check_volume(p->annotations, p->volume, err);
+        st = sps_pipeline_set_annotations(p, models, text, len, req->annotations_path, err);
         if (st != SPS_OK)
             goto fail;
     }

@@ -49,6 +49,16 @@ sps_status sps_pipeline_open(sps_pipeline **out, sps_pipeline_failure *why, cons
 sps_status sps_pipeline_measure(char **json, const sps_pipeline *p, const sps_models *models,
                                 const char *level, const char *annotations_origin, sps_error *err);
 
+/** A pixel reference (as in annotation files) on the loaded series -> LPS. 0 on success, else
+ *  non-zero with the reason in @p detail. */
+int sps_pipeline_pixel_to_lps(const sps_pipeline *p, const char *series_uid, const char *sop_uid, int instance,
+                              int frame, double column, double row, double lps[3], char *detail, size_t detail_size);
+
+/** Parse annotation text (pixel references resolved on the loaded series), check every item
+ *  against the volume and replace p->annotations (unchanged on failure). */
+sps_status sps_pipeline_set_annotations(sps_pipeline *p, const sps_models *models, const char *text, size_t len,
+                                        const char *origin, sps_error *err);
+
 void sps_pipeline_free(sps_pipeline *p);
 
 #endif

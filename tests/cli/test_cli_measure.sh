@@ -6,7 +6,7 @@
 #   the ESCC grade and the NOMS decision against truth.json (expected SINS tokens and Bilsky grade)
 #   plus the clinical file (pain, histology, stability, ...), scored independently from models/.
 #   Then the refusals: points outside the volume, unknown levels, incomplete six-point sets,
-#   pixel references to images that do not exist, several series, --auto, mask regions, and
+#   pixel references to images that do not exist, several series, mask regions, and
 #   merge conflicts, each with its exit code (docs/exit-codes.md) and the item named.
 set -u
 bin=${SPS_BIN:?}; phantom=${SPS_PHANTOM:?}; src=${SPS_SOURCE_DIR:?}
@@ -174,9 +174,7 @@ contains "mask named" "$err" "regions[0]"
 edit "d['regions'][1]['sphere']['radius_mm']=1.0" "$tmp/smallref.json"
 err=$("$bin" measure "$tmp/$c/dicom" --annotations "$tmp/smallref.json" 2>&1 >/dev/null); check "small reference" 3 $?
 contains "small reference named" "$err" "reference ROI of T12"
-out=$("$bin" measure "$tmp/$c/dicom" --annotations "$ann" --auto "$src/sample-data/$c/seeds.json" 2>"$tmp/auto.err"); check "--auto" 6 $?
-[ -z "$out" ] && pass=$((pass+1)) || { echo "FAIL: --auto printed output"; fail=$((fail+1)); }
-contains "--auto message" "$(cat "$tmp/auto.err")" "not available in this build"
+# --auto and its refusals: tests/cli/test_cli_auto.sh
 # several series: the candidates are listed, exit 2; --series picks one; a wrong one is not found
 mkdir -p "$tmp/study"; cp -r "$tmp/ct-lytic-t12-collapse/dicom" "$tmp/study/a"; cp -r "$tmp/ct-blastic-l2/dicom" "$tmp/study/b"
 edit "d.pop('series_uid')" "$tmp/nouid.json"

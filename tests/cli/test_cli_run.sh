@@ -11,7 +11,7 @@
 #      folder is left); a non-run folder is refused and left untouched; --skip-existing.
 #   3. refusals with their exit code (docs/exit-codes.md) and nothing half-written: a missing
 #      clinical file (4), an annotation naming a level that does not exist (3), a malformed clinical
-#      file (3), several series without --series (2), --auto in a build without it (6), usage (2);
+#      file (3), several series without --series (2), usage (2) (--auto: test_cli_auto.sh);
 #      a failing run into an existing DIR leaves the earlier output intact.
 #   4. overrides and conflicts: an override with a reason wins and the report keeps the measured
 #      value; a contradiction without override is refused (exit 3) and named, the report written.
@@ -257,12 +257,7 @@ check "--series picks" 0 $?
 check "the annotations' series_uid picks" 0 $?
 cmp -s <(python3 -c "import json; print(json.load(open('$tmp/picked/report.json'))['lesions'][0]['summary'])") \
        <(python3 -c "import json; print(json.load(open('$out/report.json'))['lesions'][0]['summary'])"); ok "picked series gives the same summary" $?
-if [ "${SPS_RUN_AUTO:-0}" != 1 ]; then
-  out_txt=$("$bin" run "$tmp/$c/dicom" --annotations "$ann" --auto "$src/sample-data/$c/seeds.json" --clinical "$clin" --out "$tmp/bad6" 2>"$tmp/auto.err")
-  check "--auto without the semi-automatic paths" 6 $?
-  contains "--auto message" "$(cat "$tmp/auto.err")" "not available in this build"
-  [ -z "$out_txt" ] && [ ! -e "$tmp/bad6" ]; ok "--auto: nothing printed or written" $?
-fi
+# --auto (semi-automatic paths): tests/cli/test_cli_auto.sh
 "$bin" run "$tmp/$c/dicom" --annotations "$ann" --out "$tmp/bad7" 2>/dev/null; check "no --clinical" 2 $?
 "$bin" run "$tmp/$c/dicom" --annotations "$ann" --clinical "$clin" 2>/dev/null; check "no --out" 2 $?
 "$bin" run --bogus 2>/dev/null; check "bad option" 2 $?

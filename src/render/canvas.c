@@ -178,10 +178,11 @@ int sr_wrap(cairo_t *cr, const char *text, double max_w, void (*emit)(void *, co
         size_t wl = (size_t)(e - p);
         if (wl > 300)
             wl = 300;
-        if (line[0])
-            snprintf(trial, sizeof trial, "%s %.*s", line, (int)wl, p);
-        else
-            snprintf(trial, sizeof trial, "%.*s", (int)wl, p);
+        /* a trial longer than the buffer is cut; it is wider than any panel and wraps anyway */
+        int tw = line[0] ? snprintf(trial, sizeof trial, "%s %.*s", line, (int)wl, p)
+                         : snprintf(trial, sizeof trial, "%.*s", (int)wl, p);
+        if (tw < 0)
+            trial[0] = '\0';
         if (line[0] && sr_text_width(cr, trial) > max_w) {
             if (emit)
                 emit(ctx, line);

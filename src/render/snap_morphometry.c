@@ -135,7 +135,7 @@ sps_status sps_render_morphometry_png(const char *png_path, const sps_volume *vo
             sn_add_line(lines, &nl, SR_NO_SWATCH, 0, "Height loss: not computable (no reference heights)");
         } else {
             sn_add_line(lines, &nl, SR_NO_SWATCH, 0,
-                     "Height loss: anterior %s %% · middle %s %% · posterior %s %% → collapse %s %%",
+                     "Height loss: anterior %s\u00a0%% · middle %s\u00a0%% · posterior %s\u00a0%% → collapse %s\u00a0%%",
                      sn_num(b1, 32, co->loss_pct[0], 0), sn_num(b2, 32, co->loss_pct[1], 0),
                      sn_num(b3, 32, co->loss_pct[2], 0), sn_num(b4, 32, co->collapse_pct, 0));
             snprintf(coll, sizeof coll, "collapse %s %%; Genant grade %d; ", sn_num(b4, 32, co->collapse_pct, 0),

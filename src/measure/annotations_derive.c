@@ -2,6 +2,7 @@
  * extents), lesion and reference regions against a loaded volume (HU statistics, body
  * fraction), and the lesion/ESCC findings as case-ready JSON with their evidence. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,9 +209,11 @@ static int region_box(const ann_region *g, const sps_geometry *geo, size_t lo[3]
     return 1;
 }
 
-/* Mark the voxels of every region with @p role (and @p level unless NULL) in mask; count them. */
+/* Mark the voxels of every region with @p role (and @p level unless NULL) in mask; count them.
+ * span[0..1) grows to cover the linear indices marked, so callers scan only that range of the
+ * mask (a whole-volume scan of a 300-slice CT was a quarter of `spinescore run`). */
 static size_t mark_regions(const sps_annotations *a, const sps_volume *vol, const char *level, const char *role,
-                           unsigned char *mask, unsigned char bit)
+                           unsigned char *mask, unsigned char bit, size_t span[2])
 {
     const sps_geometry *geo = sps_volume_geometry(vol);
     size_t count = 0;
@@ -232,6 +235,8 @@ static size_t mark_regions(const sps_annotations *a, const sps_volume *vol, cons
                     if (region_contains(g, geo, p)) {
                         mask[at] |= bit;
                         count++;
+                        span[0] = at < span[0] ? at : span[0];
+                        span[1] = at + 1 > span[1] ? at + 1 : span[1];
                     }
                 }
     }
@@ -318,15 +323,16 @@ static sps_status measure_regions(const sps_annotations *a, const sps_models *mo
         if (!mask)
             return sps_error_set(err, SPS_ENOMEM, level, "out of memory for the region mask");
     }
-    size_t n_les = has_lesion ? mark_regions(a, vol, level, "lesion", mask, 1) : 0;
+    size_t span[2] = {SIZE_MAX, 0}, rspan[2] = {SIZE_MAX, 0}; /* marked index ranges of mask, rmask */
+    size_t n_les = has_lesion ? mark_regions(a, vol, level, "lesion", mask, 1, span) : 0;
     if (has_lesion && n_les == 0) {
         free(mask);
         return sps_error_set(err, SPS_EINVALID, level, "the lesion region of %s contains no voxel centre of the series", level);
     }
     /* lesion fraction of the body: voxels of the lesion region inside the body outline */
     if (has_body && has_lesion) {
-        size_t n_body = mark_regions(a, vol, level, "body", mask, 2), n_both = 0;
-        for (size_t i = 0; i < nvox; i++)
+        size_t n_body = mark_regions(a, vol, level, "body", mask, 2, span), n_both = 0;
+        for (size_t i = span[0]; i < span[1]; i++)
             n_both += mask[i] == 3;
         if (n_body == 0) {
             free(mask);
@@ -349,14 +355,15 @@ static sps_status measure_regions(const sps_annotations *a, const sps_models *mo
         unsigned char *rmask = calloc(nvox, 1);
         float *les = malloc(n_les * sizeof *les);
         float *ref = NULL;
-        size_t n_ref = rmask ? mark_regions(a, vol, NULL, "reference_bone", rmask, 1) : 0;
+        size_t n_ref = rmask ? mark_regions(a, vol, NULL, "reference_bone", rmask, 1, rspan) : 0;
         if (rmask && n_ref)
             ref = malloc(n_ref * sizeof *ref);
         if (!rmask || !les || (n_ref && !ref)) {
             st = sps_error_set(err, SPS_ENOMEM, level, "out of memory for the lesion voxels");
         } else {
             size_t il = 0, ir = 0;
-            for (size_t i = 0; i < nvox; i++) {
+            size_t i0 = span[0] < rspan[0] ? span[0] : rspan[0], i1 = span[1] > rspan[1] ? span[1] : rspan[1];
+            for (size_t i = i0; i < i1; i++) {
                 if (mask[i] & 1)
                     les[il++] = data[i];
                 if (rmask[i])

@@ -382,7 +382,10 @@ def main():
         vertebrae.append(e)
 
     if args.seeds:
-        seeds = [{"level": lv, "kind": "body", "lps": rnd(verts[lv].c)} for lv in in_fov]
+        # body click half-way up the body on its axis: the nominal centre of a crushed body lies
+        # in the disc (the middle height is below the nominal height)
+        seeds = [{"level": lv, "kind": "body",
+                  "lps": rnd(verts[lv].lps(0.0, 0.0, -verts[lv].hn / 2 + verts[lv].height(0.0) / 2))} for lv in in_fov]
         for r in regions:
             if "sphere" in r and r["role"] in ("lesion", "reference_bone"):
                 seeds.append({"level": r["level"], "kind": r["role"], "lps": r["sphere"]["center_lps"]})

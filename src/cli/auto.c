@@ -668,7 +668,7 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         st = run_canal(&doc, sac_level, p, models, d, ref, cord_rank, seeds_path, err);
         if (st != SPS_OK)
             goto fail;
-        char note[160];
+        char note[256]; /* two seed names of up to 95 bytes each */
         snprintf(note, sizeof note, "semi-automatic: canal path from %s%s%s", d->name, ref ? " and " : "", ref ? ref->name : "");
         cJSON *u = cJSON_CreateArray();
         merge_doc(a, merged, doc, note, u, replaced);

@@ -12,3 +12,9 @@ if(TARGET sps_dicom)
   sps_add_test(NAME test_seg_canal_corpus SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg_canal_corpus.c
                LIBS sps_seg sps_dicom sps_volume LABELS integration)
 endif()
+
+# Semi-automatic CT paths on 42 generated phantoms (accuracy criterion of issue 5).
+if(TARGET sps_phantom AND TARGET sps_measure)
+  sps_add_test(NAME test_seg_ct SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_seg_ct.c
+               LIBS sps_seg sps_measure sps_phantom sps_volume PkgConfig::CJSON LABELS integration)
+endif()

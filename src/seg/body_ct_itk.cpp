@@ -1,0 +1,184 @@
+/* body_ct_itk.cpp — the ITK operations of the CT semi-automatic paths (the only ITK translation
+ * unit of body_ct*: each ITK .cpp costs seconds to compile). Buffers cross as std::vector; every
+ * function catches its ITK exceptions (seg_itk.h) and returns an sps_status naming the step. */
+#include <itkBinaryBallStructuringElement.h>
+#include <itkBinaryDilateImageFilter.h>
+#include <itkBinaryErodeImageFilter.h>
+#include <itkBinaryMorphologicalClosingImageFilter.h>
+#include <itkBinaryMorphologicalOpeningImageFilter.h>
+#include <itkConnectedComponentImageFilter.h>
+#include <itkLinearInterpolateImageFunction.h>
+#include <itkResampleImageFilter.h>
+#include <itkSmoothingRecursiveGaussianImageFilter.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "body_ct_internal.h"
+#include "seg_itk.h"
+
+namespace sps_ct {
+
+using sps_itk::FloatImage;
+using sps_itk::MaskImage;
+using Mask2D = itk::Image<unsigned char, 2>;
+using Label2D = itk::Image<unsigned int, 2>;
+using Label3D = itk::Image<unsigned int, 3>;
+using Ball3 = itk::BinaryBallStructuringElement<unsigned char, 3>;
+
+sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, sps_error *err)
+{
+    SPS_ITK_TRY {
+        FloatImage::Pointer img = sps_itk::import_volume(ct);
+        g.s = p.spacing;
+        for (int a = 0; a < 3; ++a) {
+            g.n[a] = static_cast<size_t>(std::ceil(2.0 * p.roi_half[a] / g.s)) + 1;
+            g.org[a] = seed[a] - 0.5 * static_cast<double>(g.n[a] - 1) * g.s;
+        }
+        using Resampler = itk::ResampleImageFilter<FloatImage, FloatImage>;
+        Resampler::Pointer rs = Resampler::New();
+        rs->SetInput(img);
+        rs->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+        FloatImage::SizeType size;
+        FloatImage::SpacingType sp;
+        FloatImage::PointType org;
+        FloatImage::DirectionType dir;
+        dir.SetIdentity();
+        for (unsigned a = 0; a < 3; ++a) {
+            size[a] = g.n[a];
+            sp[a] = g.s;
+            org[a] = g.org[a];
+        }
+        rs->SetSize(size);
+        rs->SetOutputSpacing(sp);
+        rs->SetOutputOrigin(org);
+        rs->SetOutputDirection(dir);
+        rs->SetDefaultPixelValue(-1000.0f); /* outside the field of view: air */
+        using Smoother = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>;
+        Smoother::Pointer sm = Smoother::New();
+        sm->SetInput(rs->GetOutput());
+        sm->SetSigma(p.sigma);
+        sm->Update();
+        FloatImage::Pointer raw = rs->GetOutput();
+        const size_t total = g.total();
+        g.raw.assign(raw->GetBufferPointer(), raw->GetBufferPointer() + total);
+        g.sm.assign(sm->GetOutput()->GetBufferPointer(), sm->GetOutput()->GetBufferPointer() + total);
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT resample/smooth (itk::ResampleImageFilter, SmoothingRecursiveGaussian)")
+}
+
+sps_status itk_open_label_2d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, size_t nx,
+                             size_t ny, double spacing, long radius, sps_error *err)
+{
+    SPS_ITK_TRY {
+        Mask2D::Pointer in = Mask2D::New();
+        Mask2D::RegionType r;
+        Mask2D::SizeType sz;
+        sz[0] = nx;
+        sz[1] = ny;
+        r.SetSize(sz);
+        in->SetRegions(r);
+        Mask2D::SpacingType sp;
+        sp.Fill(spacing);
+        in->SetSpacing(sp);
+        in->Allocate();
+        std::copy(mask.begin(), mask.begin() + static_cast<long>(nx * ny), in->GetBufferPointer());
+        using SE2 = itk::BinaryBallStructuringElement<unsigned char, 2>;
+        SE2 se;
+        se.SetRadius(static_cast<itk::SizeValueType>(std::max(0L, radius)));
+        se.CreateStructuringElement();
+        using Open2 = itk::BinaryMorphologicalOpeningImageFilter<Mask2D, Mask2D, SE2>;
+        Open2::Pointer op = Open2::New();
+        op->SetInput(in);
+        op->SetKernel(se);
+        op->SetForegroundValue(1);
+        op->SetBackgroundValue(0);
+        using CC2 = itk::ConnectedComponentImageFilter<Mask2D, Label2D>;
+        CC2::Pointer cc = CC2::New();
+        cc->SetInput(op->GetOutput());
+        cc->Update();
+        const unsigned int *lab = cc->GetOutput()->GetBufferPointer();
+        labels.assign(lab, lab + nx * ny);
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT body footprint (itk::BinaryMorphologicalOpening, ConnectedComponent)")
+}
+
+namespace {
+
+MaskImage::Pointer mask_image(const std::vector<unsigned char> &m, const size_t n[3], double spacing)
+{
+    MaskImage::Pointer img = MaskImage::New();
+    MaskImage::RegionType r;
+    MaskImage::SizeType sz;
+    for (unsigned a = 0; a < 3; ++a)
+        sz[a] = n[a];
+    r.SetSize(sz);
+    img->SetRegions(r);
+    MaskImage::SpacingType sp;
+    sp.Fill(spacing);
+    img->SetSpacing(sp);
+    img->Allocate();
+    std::copy(m.begin(), m.begin() + static_cast<long>(n[0] * n[1] * n[2]), img->GetBufferPointer());
+    return img;
+}
+
+template <typename TFilter>
+void run_morph(std::vector<unsigned char> &out, const MaskImage *in, const Ball3 &se, size_t total)
+{
+    typename TFilter::Pointer f = TFilter::New();
+    f->SetInput(in);
+    f->SetKernel(se);
+    f->SetForegroundValue(1);
+    f->Update();
+    const unsigned char *b = f->GetOutput()->GetBufferPointer();
+    out.assign(b, b + total);
+}
+
+} // namespace
+
+sps_status itk_morph_3d(std::vector<unsigned char> &out, const std::vector<unsigned char> &in, const size_t n[3],
+                        double spacing, double radius_mm, Morph op, sps_error *err)
+{
+    SPS_ITK_TRY {
+        MaskImage::Pointer img = mask_image(in, n, spacing);
+        Ball3 se;
+        se.SetRadius(static_cast<itk::SizeValueType>(std::max(1L, std::lround(radius_mm / spacing))));
+        se.CreateStructuringElement();
+        const size_t total = n[0] * n[1] * n[2];
+        switch (op) {
+        case Morph::erode:
+            run_morph<itk::BinaryErodeImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(), se, total);
+            break;
+        case Morph::dilate:
+            run_morph<itk::BinaryDilateImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(), se, total);
+            break;
+        case Morph::close:
+            run_morph<itk::BinaryMorphologicalClosingImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(),
+                                                                                              se, total);
+            break;
+        }
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT lesion morphology (itk::BinaryErode/Dilate/MorphologicalClosing)")
+}
+
+sps_status itk_label_3d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, const size_t n[3],
+                        sps_error *err)
+{
+    SPS_ITK_TRY {
+        MaskImage::Pointer img = mask_image(mask, n, 1.0);
+        using CC3 = itk::ConnectedComponentImageFilter<MaskImage, Label3D>;
+        CC3::Pointer cc = CC3::New();
+        cc->SetInput(img);
+        cc->SetFullyConnected(false);
+        cc->Update();
+        const unsigned int *lab = cc->GetOutput()->GetBufferPointer();
+        labels.assign(lab, lab + n[0] * n[1] * n[2]);
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT lesion components (itk::ConnectedComponentImageFilter)")
+}
+
+} // namespace sps_ct

@@ -1,0 +1,290 @@
+/* body_ct_landmarks.cpp — landmark extraction of the CT body path (no ITK): body runs along the
+ * superior axis between disc-like runs, endplates refined to the steepest HU step, the six
+ * morphometry points on the mid-sagittal plane of the footprint, the body mask, seeds in the
+ * neighbouring bodies across the discs and the central core used as the normal-bone reference. */
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "body_ct_internal.h"
+
+namespace sps_ct {
+
+/* Body run of one column around z0 (grid units): [lo, hi] voxel range of body-ish voxels not
+ * interrupted by a disc-like run of >= disc_min. Returns false if z0 itself is in such a run. */
+bool column_run(const Grid &g, const Params &p, size_t x, size_t y, long z0, long *lo, long *hi)
+{
+    const long nz = static_cast<long>(g.n[2]);
+    const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
+    if (z0 < 0 || z0 >= nz)
+        return false;
+    auto dl = [&](long z) { return disclike(g.sm[g.idx(x, y, static_cast<size_t>(z))], p); };
+    auto air = [&](long z) { return g.sm[g.idx(x, y, static_cast<size_t>(z))] < -300.0f; };
+    /* the start must not sit inside a long disc run */
+    long a = z0, b = z0;
+    while (a > 0 && dl(a - 1) && dl(a))
+        --a;
+    while (b < nz - 1 && dl(b + 1) && dl(b))
+        ++b;
+    if (dl(z0) && b - a + 1 >= need)
+        return false;
+    long z = z0, run = 0;
+    while (z + 1 < nz) {
+        long zn = z + 1;
+        if (air(zn))
+            break;
+        if (dl(zn)) {
+            if (++run >= need)
+                break;
+        } else {
+            run = 0;
+        }
+        z = zn;
+    }
+    *hi = z - run; /* last body-ish voxel */
+    z = z0;
+    run = 0;
+    while (z > 0) {
+        long zn = z - 1;
+        if (air(zn))
+            break;
+        if (dl(zn)) {
+            if (++run >= need)
+                break;
+        } else {
+            run = 0;
+        }
+        z = zn;
+    }
+    *lo = z + run;
+    return *hi > *lo;
+}
+
+/* Refine a run end to the steepest step of the smoothed profile near it (sub-voxel). dir = +1 for
+ * the upper end (body below, disc above), -1 for the lower end. */
+double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end, int dir)
+{
+    const long nz = static_cast<long>(g.n[2]);
+    const long w = std::max(2L, static_cast<long>(std::lround(p.edge_search / g.s)));
+    float inside = g.sm[g.idx(x, y, static_cast<size_t>(end))];
+    /* moving outward: bone -> disc falls, lesion -> disc rises */
+    const double sign = inside >= p.bone_min ? -1.0 : 1.0;
+    long lo = std::max(1L, std::min(end, end + dir * w)), hi = std::min(nz - 2, std::max(end, end + dir * w));
+    lo = std::max(1L, std::min(lo, end - dir * 1));
+    hi = std::min(nz - 2, std::max(hi, end - dir * 1));
+    lo = std::max(1L, std::min(lo, std::min(end - 2, end + 2)));
+    hi = std::min(nz - 2, std::max(hi, std::max(end - 2, end + 2)));
+    /* gradient between z and z+dir: evaluate at half steps */
+    double best = -1e30;
+    double bestpos = end + 0.5 * dir;
+    std::vector<double> gr;
+    std::vector<long> zs;
+    for (long z = lo; z <= hi; ++z) {
+        long z2 = z + dir;
+        if (z2 < 0 || z2 >= nz)
+            continue;
+        double d = sign * (g.sm[g.idx(x, y, static_cast<size_t>(z2))] - g.sm[g.idx(x, y, static_cast<size_t>(z))]);
+        gr.push_back(d);
+        zs.push_back(z);
+    }
+    size_t bi = 0;
+    for (size_t i = 0; i < gr.size(); ++i)
+        if (gr[i] > best) {
+            best = gr[i];
+            bi = i;
+        }
+    if (gr.empty() || best <= 0)
+        return end + 0.5 * dir;
+    double off = 0.0;
+    if (bi > 0 && bi + 1 < gr.size() && zs[bi - 1] + 1 == zs[bi] && zs[bi] + 1 == zs[bi + 1]) {
+        double y0 = gr[bi - 1], y1 = gr[bi], y2 = gr[bi + 1];
+        double den = y0 - 2 * y1 + y2;
+        if (den < 0)
+            off = 0.5 * (y0 - y2) / den; /* along +z */
+    }
+    bestpos = static_cast<double>(zs[bi]) + 0.5 * dir + off;
+    return bestpos;
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return NAN;
+    std::sort(v.begin(), v.end());
+    size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err)
+{
+    Grid &g = w.g;
+    const long nx = static_cast<long>(g.n[0]), ny = static_cast<long>(g.n[1]);
+    const long z_lo = w.z_lo, z_hi = w.z_hi;
+    const long pr = std::max(1L, static_cast<long>(std::lround(p.patch / g.s)));
+    /* mid-sagittal plane and stations */
+    double sx = 0, cnt = 0;
+    long xmin = nx, xmax = -1;
+    for (long y = 0; y < ny; ++y)
+        for (long x = 0; x < nx; ++x)
+            if (w.foot[x + nx * y]) {
+                sx += x;
+                cnt += 1;
+                xmin = std::min(xmin, x);
+                xmax = std::max(xmax, x);
+            }
+    const double mx = sx / cnt;
+    const long mxi = std::lround(mx);
+    long yfront = -1, yback = -1;
+    /* A-P extent on the mid-sagittal line from the opened component, not the hull: the hull
+     * bridges the pedicle roots across the front of the canal */
+    const unsigned char *opened = w.opened.data();
+    for (long y = 0; y < ny; ++y)
+        if (opened[mxi + nx * y]) {
+            if (yfront < 0)
+                yfront = y;
+            yback = y;
+        }
+    if (yfront < 0)
+        return sps_error_set(err, SPS_EINVALID, "seed", "the body footprint at the seed does not cross its mid-sagittal line");
+    const double half_depth = 0.5 * (yback - yfront + 1) * g.s;
+    const double yc = 0.5 * (yfront + yback);
+    const double half_width = 0.5 * (xmax - xmin + 1) * g.s;
+    const double st_y[3] = {yc - p.station * half_depth / g.s, yc, yc + p.station * half_depth / g.s};
+    double top[3], bot[3];
+    for (int s = 0; s < 3; ++s) {
+        std::vector<double> ts, bs;
+        const long ys = std::lround(st_y[s]);
+        const long prx = pr, pry = std::max(1L, pr / 2);
+        for (long y = ys - pry; y <= ys + pry; ++y)
+            for (long x = mxi - prx; x <= mxi + prx; ++x) {
+                if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y])
+                    continue;
+                /* the run with the largest overlap with the seed range */
+                long lo = -1, hi = -1;
+                long bestov = -1;
+                for (long z0 = std::max(0L, z_lo); z0 <= z_hi; z0 += std::max(1L, (z_hi - z_lo) / 6)) {
+                    long l2, h2;
+                    if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), z0, &l2, &h2))
+                        continue;
+                    long ov = std::min(h2, z_hi) - std::max(l2, z_lo);
+                    if (ov > bestov) {
+                        bestov = ov;
+                        lo = l2;
+                        hi = h2;
+                    }
+                }
+                if (bestov < 0)
+                    continue;
+                ts.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1));
+                bs.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1));
+            }
+        if (ts.size() < 2)
+            return sps_error_set(err, SPS_EINVALID, "seed",
+                                 "no endplates found at the %s station of the body at the seed",
+                                 s == 0 ? "anterior" : s == 1 ? "middle" : "posterior");
+        top[s] = median(ts);
+        bot[s] = median(bs);
+    }
+    double *sup[3] = {out->points.sup_ant, out->points.sup_mid, out->points.sup_post};
+    double *inf[3] = {out->points.inf_ant, out->points.inf_mid, out->points.inf_post};
+    for (int s = 0; s < 3; ++s) {
+        g.to_lps(sup[s], mx, st_y[s], top[s]);
+        g.to_lps(inf[s], mx, st_y[s], bot[s]);
+    }
+    out->half_width_mm = half_width;
+    out->half_depth_mm = half_depth;
+    /* body mask */
+    const size_t total = g.n[0] * g.n[1] * g.n[2];
+    w.mask.assign(total, 0);
+    double vx = 0, vy = 0, vz = 0, nvox = 0;
+    for (long y = 0; y < ny; ++y)
+        for (long x = 0; x < nx; ++x) {
+            if (!w.foot[x + nx * y])
+                continue;
+            long lo = -1, hi = -1, bestov = -1;
+            for (long z0 = std::max(0L, z_lo); z0 <= z_hi; z0 += std::max(1L, (z_hi - z_lo) / 4)) {
+                long l2, h2;
+                if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), z0, &l2, &h2))
+                    continue;
+                long ov = std::min(h2, z_hi) - std::max(l2, z_lo);
+                if (ov > bestov) {
+                    bestov = ov;
+                    lo = l2;
+                    hi = h2;
+                }
+            }
+            if (bestov < 0)
+                continue;
+            double t = refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1);
+            double b = refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1);
+            for (long z = std::max(0L, static_cast<long>(std::ceil(b))); z <= static_cast<long>(std::floor(t)) &&
+                                                                         z < static_cast<long>(g.n[2]);
+                 ++z) {
+                w.mask[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))] = 1;
+                vx += x;
+                vy += y;
+                vz += z;
+                nvox += 1;
+            }
+        }
+    if (nvox < 1)
+        return sps_error_set(err, SPS_EINVALID, "seed", "empty body mask at the seed");
+    out->volume_mm3 = nvox * g.s * g.s * g.s;
+    g.to_lps(out->centre_lps, vx / nvox, vy / nvox, vz / nvox);
+    /* neighbour seeds: from the middle column, past the disc */
+    const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
+    out->has_above = out->has_below = 0;
+    for (int dirn = -1; dirn <= 1; dirn += 2) {
+        double endz = dirn > 0 ? top[1] : bot[1];
+        long z = static_cast<long>(std::lround(endz)) + dirn * need;
+        long found = -1;
+        const long limit = static_cast<long>(std::lround(20.0 / g.s)); /* a disc is < 20 mm */
+        for (long k = 0; k < limit; ++k, z += dirn) {
+            if (z < 0 || z >= static_cast<long>(g.n[2]))
+                break;
+            if (g.sm[g.idx(static_cast<size_t>(mxi), static_cast<size_t>(std::lround(yc)), static_cast<size_t>(z))] >= p.bone_min) {
+                found = z;
+                break;
+            }
+        }
+        if (found >= 0) {
+            double into = found + dirn * (6.0 / g.s);
+            double *dst = dirn > 0 ? out->seed_above_lps : out->seed_below_lps;
+            g.to_lps(dst, mx, yc, into);
+            (dirn > 0 ? out->has_above : out->has_below) = 1;
+        }
+    }
+    /* core (reference ROI candidate): central part of the body */
+    double cs = 0, cs2 = 0;
+    size_t cc_n = 0;
+    const double zc = 0.5 * (top[1] + bot[1]), hz = 0.5 * p.core_fraction * (top[1] - bot[1]);
+    const double rx = p.core_fraction * half_width / g.s, ry = p.core_fraction * half_depth / g.s;
+    for (long z = static_cast<long>(std::ceil(zc - hz)); z <= static_cast<long>(std::floor(zc + hz)); ++z)
+        for (long y = static_cast<long>(std::ceil(yc - ry)); y <= static_cast<long>(std::floor(yc + ry)); ++y)
+            for (long x = static_cast<long>(std::ceil(mx - rx)); x <= static_cast<long>(std::floor(mx + rx)); ++x) {
+                if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= static_cast<long>(g.n[2]))
+                    continue;
+                double ex = (x - mx) / rx, ey = (y - yc) / ry;
+                if (ex * ex + ey * ey > 1.0)
+                    continue;
+                size_t i = g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z));
+                if (!w.mask[i])
+                    continue;
+                cs += g.raw[i];
+                cs2 += double(g.raw[i]) * g.raw[i];
+                ++cc_n;
+            }
+    out->core_count = cc_n;
+    out->core_mean_hu = cc_n ? cs / cc_n : NAN;
+    out->core_sd_hu = cc_n ? std::sqrt(std::max(0.0, cs2 / cc_n - out->core_mean_hu * out->core_mean_hu)) : NAN;
+    std::snprintf(out->method, sizeof out->method,
+                  "ITK: linear resample to a %.2f mm L/P/S grid, recursive Gaussian sigma %.1f mm; body = "
+                  "columns of bone (>= %.0f HU) or lesion-like (<= %.0f HU) HU between disc-like runs >= %.1f mm; "
+                  "footprint opened %.1f mm; endplates at the steepest HU step; stations -/0/+%.2f of the "
+                  "half-depth (models/measurement.json segmentation_ct)",
+                  g.s, p.sigma, p.bone_min, p.lytic_max, p.disc_min, p.open_mm, p.station);
+    return SPS_OK;
+}
+
+} // namespace sps_ct

@@ -1,0 +1,289 @@
+/* body_ct_lesion.cpp — one click in a lesion on CT (no ITK here; the morphology and components
+ * are body_ct_itk.cpp): the body is segmented from the same seed (body_ct.cpp); the normal-bone
+ * reference is the core of the neighbouring body with the smaller SD (or a given sphere);
+ * abnormal bone = smoothed HU beyond the lesion_density deltas of the reference
+ * (models/measurement.json), inside the body minus its cortical shell, closed, the component at
+ * the seed; the thresholds are then re-centred half-way between the reference and lesion means
+ * and the lesion is extended into the shell where it reaches it. Outputs the lesion and
+ * reference HU voxels (for sps_measure_lesion_density) and the lesion fraction of the body mask. */
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "body_ct_internal.h"
+
+using namespace sps_ct;
+
+namespace {
+
+/* HU of the original voxels whose centres lie in a sphere. */
+void sphere_voxels(std::vector<float> &out, const sps_volume *ct, const double c[3], double r)
+{
+    const sps_geometry *g = sps_volume_geometry(ct);
+    const float *d = sps_volume_data_const(ct);
+    long lo[3], hi[3];
+    for (int a = 0; a < 3; ++a) {
+        lo[a] = LONG_MAX;
+        hi[a] = LONG_MIN;
+    }
+    for (int corner = 0; corner < 8; ++corner) {
+        double p[3] = {c[0] + ((corner & 1) ? r : -r), c[1] + ((corner & 2) ? r : -r), c[2] + ((corner & 4) ? r : -r)};
+        double ijk[3];
+        sps_geometry_lps_to_index(ijk, g, p);
+        for (int a = 0; a < 3; ++a) {
+            lo[a] = std::min(lo[a], static_cast<long>(std::floor(ijk[a])));
+            hi[a] = std::max(hi[a], static_cast<long>(std::ceil(ijk[a])));
+        }
+    }
+    for (int a = 0; a < 3; ++a) {
+        lo[a] = std::max(0L, lo[a]);
+        hi[a] = std::min(static_cast<long>(g->dims[a]) - 1, hi[a]);
+    }
+    for (long k = lo[2]; k <= hi[2]; ++k)
+        for (long j = lo[1]; j <= hi[1]; ++j)
+            for (long i = lo[0]; i <= hi[0]; ++i) {
+                double ijk[3] = {double(i), double(j), double(k)}, p[3];
+                sps_geometry_index_to_lps(p, g, ijk);
+                double dd = (p[0] - c[0]) * (p[0] - c[0]) + (p[1] - c[1]) * (p[1] - c[1]) + (p[2] - c[2]) * (p[2] - c[2]);
+                if (dd <= r * r)
+                    out.push_back(d[static_cast<size_t>(i) + g->dims[0] * (static_cast<size_t>(j) + g->dims[1] * static_cast<size_t>(k))]);
+            }
+}
+
+
+/* The normal-bone reference voxels: a given sphere, or the core of the neighbouring body (above
+ * or below) with the smaller HU SD, taken as a sphere (core_fraction of its half-depth or
+ * half-height) so a reader sees and can move it in the annotation file. */
+void reference_voxels(std::vector<float> &ref, sps_seg_ct_lesion *out, const sps_volume *ct, const Params &p,
+                      const double *ref_centre_lps, double ref_radius_mm)
+{
+    if (ref_centre_lps) {
+        sphere_voxels(ref, ct, ref_centre_lps, ref_radius_mm);
+        std::memcpy(out->reference_centre_lps, ref_centre_lps, sizeof out->reference_centre_lps);
+        out->reference_radius_mm = ref_radius_mm;
+        std::snprintf(out->reference_from, sizeof out->reference_from, "given");
+        return;
+    }
+    double best_sd = INFINITY;
+    for (int which = 0; which < 2; ++which) {
+        int has = which ? out->body.has_above : out->body.has_below;
+        if (!has)
+            continue;
+        const double *nseed = which ? out->body.seed_above_lps : out->body.seed_below_lps;
+        if (check_inputs(ct, nseed, nullptr) != SPS_OK)
+            continue;
+        sps_seg_ct_body nb;
+        std::memset(&nb, 0, sizeof nb);
+        BodyWork nw;
+        if (body_on_grid(nw, &nb, ct, p, nseed, nullptr) != SPS_OK || static_cast<double>(nb.core_count) < p.min_reference_voxels)
+            continue;
+        if (!(nb.core_sd_hu < best_sd))
+            continue;
+        best_sd = nb.core_sd_hu;
+        const double rr =
+            p.core_fraction * std::min(nb.half_depth_mm, 0.5 * std::fabs(nb.points.sup_mid[2] - nb.points.inf_mid[2]));
+        double cc[3];
+        for (int a = 0; a < 3; ++a)
+            cc[a] = 0.5 * (nb.points.sup_mid[a] + nb.points.inf_mid[a]);
+        std::vector<float> v;
+        sphere_voxels(v, ct, cc, rr);
+        ref.swap(v);
+        std::memcpy(out->reference_centre_lps, cc, sizeof cc);
+        out->reference_radius_mm = rr;
+        std::snprintf(out->reference_from, sizeof out->reference_from, "%s", which ? "above" : "below");
+    }
+}
+
+/* Label of the component at the seed voxel, or of the nearest labelled voxel within 5 mm. */
+unsigned seed_label(const std::vector<unsigned> &labels, const Grid &g, const double sg[3])
+{
+    const long sx = std::lround(sg[0]), sy = std::lround(sg[1]), sz = std::lround(sg[2]);
+    unsigned sl = labels[g.idx(static_cast<size_t>(sx), static_cast<size_t>(sy), static_cast<size_t>(sz))];
+    if (sl)
+        return sl;
+    const long r = static_cast<long>(std::lround(5.0 / g.s));
+    long best = r * r + 1;
+    for (long z = sz - r; z <= sz + r; ++z)
+        for (long y = sy - r; y <= sy + r; ++y)
+            for (long x = sx - r; x <= sx + r; ++x) {
+                if (x < 0 || y < 0 || z < 0 || x >= static_cast<long>(g.n[0]) || y >= static_cast<long>(g.n[1]) ||
+                    z >= static_cast<long>(g.n[2]))
+                    continue;
+                unsigned l = labels[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))];
+                long d = (x - sx) * (x - sx) + (y - sy) * (y - sy) + (z - sz) * (z - sz);
+                if (l && d < best) {
+                    best = d;
+                    sl = l;
+                }
+            }
+    return sl;
+}
+
+struct Thresholds {
+    double m, sd;            /* reference mean and SD (HU) */
+    double low, high;        /* abnormal: smoothed HU < low or > high */
+    double lm_low, lm_high;  /* lesion means of the lytic / blastic parts (NAN: absent) */
+};
+
+/* The lesion mask on the body's grid: two passes (the second with thresholds re-centred half-way
+ * between the reference and the first pass's lesion means). @p interior = body minus its shell. */
+sps_status lesion_mask(std::vector<unsigned char> &les, std::vector<unsigned char> &interior, Thresholds &t,
+                       const BodyWork &w, const Params &p, const double seed_lps[3], sps_error *err)
+{
+    const Grid &g = w.g;
+    sps_status st = itk_morph_3d(interior, w.mask, g.n, g.s, p.shell, Morph::erode, err);
+    if (st != SPS_OK)
+        return st;
+    const size_t total = g.total();
+    double sg[3];
+    g.to_grid(sg, seed_lps);
+    les.assign(total, 0);
+    t.lm_low = t.lm_high = NAN;
+    std::vector<unsigned char> ab(total), cl;
+    std::vector<unsigned> labels;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (size_t i = 0; i < total; ++i)
+            ab[i] = interior[i] && (g.sm[i] < t.low || g.sm[i] > t.high) ? 1 : 0;
+        if ((st = itk_morph_3d(cl, ab, g.n, g.s, p.closing, Morph::close, err)) != SPS_OK)
+            return st;
+        for (size_t i = 0; i < total; ++i)
+            cl[i] = cl[i] && interior[i];
+        if ((st = itk_label_3d(labels, cl, g.n, err)) != SPS_OK)
+            return st;
+        const unsigned sl = seed_label(labels, g, sg);
+        if (!sl)
+            return sps_error_set(err, SPS_EINVALID, "seed",
+                                 "no abnormal bone at the lesion seed (%.1f, %.1f, %.1f) LPS: HU within "
+                                 "[%.0f, %.0f] of the reference (mean %.0f HU)",
+                                 seed_lps[0], seed_lps[1], seed_lps[2], t.low, t.high, t.m);
+        for (size_t i = 0; i < total; ++i)
+            les[i] = labels[i] == sl ? 1 : 0;
+        if (pass == 1)
+            break;
+        double sl_ = 0, sh_ = 0;
+        size_t nl = 0, nh = 0;
+        for (size_t i = 0; i < total; ++i)
+            if (les[i]) {
+                if (g.sm[i] < t.low) {
+                    sl_ += g.sm[i];
+                    ++nl;
+                } else if (g.sm[i] > t.high) {
+                    sh_ += g.sm[i];
+                    ++nh;
+                }
+            }
+        if (nl > 10) {
+            t.lm_low = sl_ / static_cast<double>(nl);
+            t.low = std::min(t.low, 0.5 * (t.m + t.lm_low));
+        }
+        if (nh > 10) {
+            t.lm_high = sh_ / static_cast<double>(nh);
+            t.high = std::max(t.high, 0.5 * (t.m + t.lm_high));
+        }
+    }
+    return SPS_OK;
+}
+
+} // namespace
+
+extern "C" void sps_seg_ct_lesion_clear(sps_seg_ct_lesion *l)
+{
+    if (!l)
+        return;
+    std::free(l->lesion_hu);
+    std::free(l->reference_hu);
+    l->lesion_hu = l->reference_hu = nullptr;
+    l->lesion_count = l->reference_count = 0;
+}
+
+extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_volume *ct,
+                                             const sps_models *models, const double seed_lps[3],
+                                             const double *ref_centre_lps, double ref_radius_mm, sps_error *err)
+{
+    if (!out)
+        return sps_error_set(err, SPS_EINVALID, "sps_seg_ct_find_lesion", "out is required");
+    std::memset(out, 0, sizeof *out);
+    SPS_CT_TRY {
+        sps_status st = check_inputs(ct, seed_lps, err);
+        if (st != SPS_OK)
+            return st;
+        if (ref_centre_lps && !(ref_radius_mm > 0))
+            return sps_error_set(err, SPS_EINVALID, "reference", "a given reference sphere needs a radius > 0");
+        Params p;
+        if ((st = load_params(&p, models, err)) != SPS_OK)
+            return st;
+        BodyWork w;
+        if ((st = body_on_grid(w, &out->body, ct, p, seed_lps, err)) != SPS_OK)
+            return st;
+        std::vector<float> ref;
+        reference_voxels(ref, out, ct, p, ref_centre_lps, ref_radius_mm);
+        if (static_cast<double>(ref.size()) < p.min_reference_voxels)
+            return sps_error_set(err, SPS_EINVALID, "reference",
+                                 "no usable normal-bone reference (%zu voxels, need %.0f: an uninvolved body above "
+                                 "or below, or a given sphere)",
+                                 ref.size(), p.min_reference_voxels);
+        Thresholds t;
+        double m2 = 0;
+        t.m = 0;
+        for (float v : ref) {
+            t.m += v;
+            m2 += double(v) * v;
+        }
+        t.m /= static_cast<double>(ref.size());
+        t.sd = std::sqrt(std::max(0.0, m2 / static_cast<double>(ref.size()) - t.m * t.m));
+        t.low = t.m - std::max(p.lytic_sd_factor * t.sd, p.lytic_min);
+        t.high = t.m + std::max(p.blastic_sd_factor * t.sd, p.blastic_min);
+        std::vector<unsigned char> les, interior, dl;
+        if ((st = lesion_mask(les, interior, t, w, p, seed_lps, err)) != SPS_OK)
+            return st;
+        /* extend into the shell where the lesion reaches it */
+        const Grid &g = w.g;
+        if ((st = itk_morph_3d(dl, les, g.n, g.s, p.shell, Morph::dilate, err)) != SPS_OK)
+            return st;
+        size_t nles = 0, nbody = 0;
+        double cxs = 0, cys = 0, czs = 0;
+        std::vector<float> hu;
+        for (size_t i = 0; i < g.total(); ++i) {
+            if (!w.mask[i])
+                continue;
+            ++nbody;
+            if (!(les[i] || (dl[i] && !interior[i])))
+                continue;
+            ++nles;
+            const size_t x = i % g.n[0], y = (i / g.n[0]) % g.n[1], z = i / (g.n[0] * g.n[1]);
+            cxs += static_cast<double>(x);
+            cys += static_cast<double>(y);
+            czs += static_cast<double>(z);
+            hu.push_back(g.raw[i]);
+        }
+        if (!nles)
+            return sps_error_set(err, SPS_EINVALID, "seed", "the lesion at the seed lies outside the body mask");
+        const double vox = g.s * g.s * g.s, dn = static_cast<double>(nles);
+        out->lesion_volume_mm3 = dn * vox;
+        out->body_fraction = dn / static_cast<double>(nbody);
+        g.to_lps(out->centroid_lps, cxs / dn, cys / dn, czs / dn);
+        out->equivalent_radius_mm = std::cbrt(3.0 * out->lesion_volume_mm3 / (4.0 * M_PI));
+        out->lesion_hu = static_cast<float *>(std::malloc(hu.size() * sizeof(float)));
+        out->reference_hu = static_cast<float *>(std::malloc(ref.size() * sizeof(float)));
+        if (!out->lesion_hu || !out->reference_hu) {
+            sps_seg_ct_lesion_clear(out);
+            return sps_error_set(err, SPS_ENOMEM, "sps_seg_ct_find_lesion", "cannot hold %zu lesion voxels", hu.size());
+        }
+        std::copy(hu.begin(), hu.end(), out->lesion_hu);
+        std::copy(ref.begin(), ref.end(), out->reference_hu);
+        out->lesion_count = hu.size();
+        out->reference_count = ref.size();
+        std::snprintf(out->method, sizeof out->method,
+                      "lesion = smoothed HU < %.0f or > %.0f (reference %s: mean %.0f, SD %.0f HU; thresholds "
+                      "half-way to the lesion means%s%s) inside the body minus a %.1f mm shell, closed %.1f mm "
+                      "(ITK), component at the seed, extended into the shell; fraction of the body mask",
+                      t.low, t.high, out->reference_from, t.m, t.sd, std::isnan(t.lm_low) ? "" : ", lytic part",
+                      std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing);
+        return SPS_OK;
+    }
+    SPS_CT_CATCH(err, "sps_seg_ct_find_lesion")
+}

@@ -74,6 +74,7 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
         const char *sc = "segmentation_ct", *dc = "lesion_density";
         if (get_num(s, "grid_spacing_mm", &p->spacing, err, sc) &&
             get_num(s, "smoothing_sigma_mm", &p->sigma, err, sc) &&
+            get_num(s, "edge_sigma_mm", &p->edge_sigma, err, sc) &&
             get_num(s, "bone_min_hu", &p->bone_min, err, sc) &&
             get_num(s, "lytic_max_hu", &p->lytic_max, err, sc) &&
             get_num(s, "disc_min_mm", &p->disc_min, err, sc) &&
@@ -86,12 +87,14 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "lesion_closing_mm", &p->closing, err, sc) &&
             get_num(s, "core_fraction", &p->core_fraction, err, sc) &&
             get_num(s, "footprint_bone_fraction", &p->footprint_fill, err, sc) &&
+            get_num(s, "hole_fill_mm", &p->hole_fill_mm, err, sc) &&
+            get_num(s, "lesion_fill_mm", &p->lesion_fill_mm, err, sc) &&
             get_num(d, "lytic_delta_sd_factor", &p->lytic_sd_factor, err, dc) &&
             get_num(d, "lytic_delta_min_hu", &p->lytic_min, err, dc) &&
             get_num(d, "blastic_delta_sd_factor", &p->blastic_sd_factor, err, dc) &&
             get_num(d, "blastic_delta_min_hu", &p->blastic_min, err, dc) &&
             get_num(d, "min_reference_voxels", &p->min_reference_voxels, err, dc)) {
-            if (p->spacing > 0.1 && p->sigma >= 0 && p->bone_min > p->lytic_max && p->disc_min > 0)
+            if (p->spacing > 0.1 && p->sigma >= 0 && p->edge_sigma > 0 && p->bone_min > p->lytic_max && p->disc_min > 0)
                 st = SPS_OK;
             else
                 sps_error_set(err, SPS_EFORMAT, "model measurement",
@@ -176,6 +179,37 @@ void convex_fill(std::vector<unsigned char> &out, const unsigned char *m, long n
         }
 }
 
+/* Flood the background pixels 4-connected to (cx, cy) within a disc of radius r; when the flood
+ * stays inside the disc (bone encloses it), set them. */
+void fill_seed_hole(std::vector<unsigned char> &m, long nx, long ny, long cx, long cy, long r)
+{
+    if (m[static_cast<size_t>(cx + nx * cy)])
+        return;
+    std::vector<unsigned char> seen(m.size(), 0);
+    std::vector<long> stack{cx + nx * cy}, region;
+    seen[static_cast<size_t>(cx + nx * cy)] = 1;
+    while (!stack.empty()) {
+        const long i = stack.back();
+        stack.pop_back();
+        region.push_back(i);
+        const long x = i % nx, y = i / nx;
+        const long nb[4][2] = {{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}};
+        for (const auto &q : nb) {
+            if (q[0] < 0 || q[1] < 0 || q[0] >= nx || q[1] >= ny)
+                return; /* reached the grid edge */
+            if ((q[0] - cx) * (q[0] - cx) + (q[1] - cy) * (q[1] - cy) > r * r)
+                return; /* not enclosed within the disc */
+            const size_t j = static_cast<size_t>(q[0] + nx * q[1]);
+            if (m[j] || seen[j])
+                continue;
+            seen[j] = 1;
+            stack.push_back(static_cast<long>(j));
+        }
+    }
+    for (long i : region)
+        m[static_cast<size_t>(i)] = 1;
+}
+
 } // namespace
 
 sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct, const Params &p,
@@ -243,6 +277,9 @@ sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct,
                 pb[x + nx * y] = body ? 1 : 0;
             }
     }
+    /* a lesion at the seed that replaced the bone of most of the height leaves a hole in the
+     * projection: fill the hole at the seed when bone encloses it within hole_fill_mm */
+    fill_seed_hole(proj, nx, ny, cx, cy, static_cast<long>(std::lround(p.hole_fill_mm / g.s)));
     /* open (pedicles, arch, ribs go; the canal is no longer enclosed), keep the component at
      * the seed, then its convex hull (a lytic lesion that broke the ring) */
     std::vector<unsigned> labels;

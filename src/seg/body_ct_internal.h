@@ -30,7 +30,8 @@ namespace sps_ct {
 /** Thresholds from models/measurement.json "segmentation_ct" and "lesion_density". */
 struct Params {
     double spacing, roi_half[3], sigma, bone_min, lytic_max, disc_min, open_mm, edge_search;
-    double station, patch, min_height, shell, closing, core_fraction, footprint_fill;
+    double station, patch, min_height, shell, closing, core_fraction, footprint_fill, hole_fill_mm, lesion_fill_mm;
+    double edge_sigma;
     double lytic_sd_factor, lytic_min, blastic_sd_factor, blastic_min, min_reference_voxels;
 };
 
@@ -40,7 +41,7 @@ struct Grid {
     size_t n[3];
     double s;                   /* spacing, mm */
     double org[3];              /* LPS of voxel (0,0,0) */
-    std::vector<float> raw, sm; /* resampled HU, smoothed HU */
+    std::vector<float> raw, sm, se; /* resampled HU, smoothed HU (regions), lightly smoothed HU (edges) */
     size_t idx(size_t x, size_t y, size_t z) const { return x + n[0] * (y + n[1] * z); }
     size_t total() const { return n[0] * n[1] * n[2]; }
     void to_lps(double lps[3], double x, double y, double z) const
@@ -83,7 +84,8 @@ double median(std::vector<double> v);
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err);
 
 /* ---- body_ct_itk.cpp (ITK; every function catches its exceptions) ---- */
-/** Linear resampling of @p ct onto the grid centred on @p seed, then recursive Gaussian smoothing. */
+/** Linear resampling of @p ct onto the grid centred on @p seed, then recursive Gaussian smoothing
+ *  (sigma for the regions, edge sigma for the edges). */
 sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, sps_error *err);
 /** Binary opening with a ball of @p radius pixels, then 4-connected components (0 = background). */
 sps_status itk_open_label_2d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, size_t nx,

@@ -63,6 +63,11 @@ sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], con
         const size_t total = g.total();
         g.raw.assign(raw->GetBufferPointer(), raw->GetBufferPointer() + total);
         g.sm.assign(sm->GetOutput()->GetBufferPointer(), sm->GetOutput()->GetBufferPointer() + total);
+        Smoother::Pointer se = Smoother::New();
+        se->SetInput(raw);
+        se->SetSigma(p.edge_sigma);
+        se->Update();
+        g.se.assign(se->GetOutput()->GetBufferPointer(), se->GetOutput()->GetBufferPointer() + total);
         return SPS_OK;
     }
     SPS_ITK_CATCH(err, "CT resample/smooth (itk::ResampleImageFilter, SmoothingRecursiveGaussian)")

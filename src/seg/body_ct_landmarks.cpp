@@ -84,7 +84,7 @@ double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end,
         long z2 = z + dir;
         if (z2 < 0 || z2 >= nz)
             continue;
-        double d = sign * (g.sm[g.idx(x, y, static_cast<size_t>(z2))] - g.sm[g.idx(x, y, static_cast<size_t>(z))]);
+        double d = sign * (g.se[g.idx(x, y, static_cast<size_t>(z2))] - g.se[g.idx(x, y, static_cast<size_t>(z))]);
         gr.push_back(d);
         zs.push_back(z);
     }
@@ -114,6 +114,56 @@ double median(std::vector<double> v)
     std::sort(v.begin(), v.end());
     size_t m = v.size() / 2;
     return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+/* Steepest fall of @p prof going outward (dir +1: toward higher index) within w samples of the
+ * run end @p end; sub-sample (parabola). The edge lies between samples: end + 0.5 dir if flat. */
+double profile_edge(const std::vector<double> &prof, long end, int dir, long w)
+{
+    const long n = static_cast<long>(prof.size());
+    double best = 0;
+    long bi = -1;
+    std::vector<double> gr(static_cast<size_t>(n), 0.0);
+    for (long y = std::max(0L, end - w); y <= std::min(n - 2, end + w); ++y) {
+        /* step between y and y+1, outward sign: inside minus outside */
+        const double d = dir > 0 ? prof[static_cast<size_t>(y)] - prof[static_cast<size_t>(y + 1)]
+                                 : prof[static_cast<size_t>(y + 1)] - prof[static_cast<size_t>(y)];
+        gr[static_cast<size_t>(y)] = d;
+        if (d > best) {
+            best = d;
+            bi = y;
+        }
+    }
+    if (bi < 0)
+        return end + 0.5 * dir;
+    double off = 0;
+    if (bi > std::max(0L, end - w) && bi < std::min(n - 2, end + w)) {
+        const double y0 = gr[static_cast<size_t>(bi - 1)], y1 = gr[static_cast<size_t>(bi)],
+                     y2 = gr[static_cast<size_t>(bi + 1)];
+        const double den = y0 - 2 * y1 + y2;
+        if (den < 0)
+            off = 0.5 * (y0 - y2) / den;
+    }
+    return static_cast<double>(bi) + 0.5 + off;
+}
+
+/* The body run of column (x, y) with the largest overlap with the seed's range [z_lo, z_hi]
+ * (started from @p starts points of that range). */
+bool best_run(const Grid &g, const Params &p, long x, long y, long z_lo, long z_hi, long starts, long *lo, long *hi)
+{
+    long bestov = -1;
+    for (long z0 = std::max(0L, z_lo); z0 <= z_hi; z0 += std::max(1L, (z_hi - z_lo) / starts)) {
+        long l2, h2;
+        if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), z0, &l2, &h2))
+            continue;
+        const long ov = std::min(h2, z_hi) - std::max(l2, z_lo);
+        if (ov > bestov) {
+            bestov = ov;
+            *lo = l2;
+            *hi = h2;
+        }
+    }
+    return bestov >= 0;
 }
 
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err)
@@ -147,12 +197,32 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         }
     if (yfront < 0)
         return sps_error_set(err, SPS_EINVALID, "seed", "the body footprint at the seed does not cross its mid-sagittal line");
-    const double half_depth = 0.5 * (yback - yfront + 1) * g.s;
-    const double yc = 0.5 * (yfront + yback);
+    /* the front and back walls refined to the steepest HU step of the mean profile along P over
+     * the middle half of the height (the bone threshold lies outside the blurred cortex) */
+    std::vector<double> prof(static_cast<size_t>(ny), 0.0);
+    {
+        const long q = (z_hi - z_lo) / 4;
+        long cntp = 0;
+        for (long z = std::max(0L, z_lo + q); z <= std::min(static_cast<long>(g.n[2]) - 1, z_hi - q); ++z)
+            for (long x = std::max(0L, mxi - pr); x <= std::min(nx - 1, mxi + pr); ++x, ++cntp)
+                for (long y = 0; y < ny; ++y)
+                    prof[static_cast<size_t>(y)] += g.se[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))];
+        for (double &v : prof)
+            v /= static_cast<double>(std::max(1L, cntp));
+    }
+    const double yf = profile_edge(prof, yfront, -1, std::lround(p.edge_search / g.s));
+    const double yb = profile_edge(prof, yback, +1, std::lround(p.edge_search / g.s));
+    const double half_depth = 0.5 * (yb - yf) * g.s;
+    const double yc = 0.5 * (yf + yb);
     const double half_width = 0.5 * (xmax - xmin + 1) * g.s;
     const double st_y[3] = {yc - p.station * half_depth / g.s, yc, yc + p.station * half_depth / g.s};
     double top[3], bot[3];
-    for (int s = 0; s < 3; ++s) {
+    /* the middle station first: the bodies above and below it (first bone across each disc on
+     * the middle column) cap the other stations and the mask, so a column that runs through a
+     * disc it cannot separate (partial volume at the rim) is not taken for the body */
+    long cap_lo = 0, cap_hi = static_cast<long>(g.n[2]) - 1;
+    const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
+    for (int s : {1, 0, 2}) {
         std::vector<double> ts, bs;
         const long ys = std::lround(st_y[s]);
         const long prx = pr, pry = std::max(1L, pr / 2);
@@ -160,21 +230,8 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
             for (long x = mxi - prx; x <= mxi + prx; ++x) {
                 if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y])
                     continue;
-                /* the run with the largest overlap with the seed range */
-                long lo = -1, hi = -1;
-                long bestov = -1;
-                for (long z0 = std::max(0L, z_lo); z0 <= z_hi; z0 += std::max(1L, (z_hi - z_lo) / 6)) {
-                    long l2, h2;
-                    if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), z0, &l2, &h2))
-                        continue;
-                    long ov = std::min(h2, z_hi) - std::max(l2, z_lo);
-                    if (ov > bestov) {
-                        bestov = ov;
-                        lo = l2;
-                        hi = h2;
-                    }
-                }
-                if (bestov < 0)
+                long lo, hi;
+                if (!best_run(g, p, x, y, z_lo, z_hi, 6, &lo, &hi) || hi > cap_hi || lo < cap_lo)
                     continue;
                 ts.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1));
                 bs.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1));
@@ -185,6 +242,18 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                                  s == 0 ? "anterior" : s == 1 ? "middle" : "posterior");
         top[s] = median(ts);
         bot[s] = median(bs);
+        if (s == 1) {
+            const long yi = std::lround(yc), lim = static_cast<long>(std::lround(20.0 / g.s));
+            for (int dirn = -1; dirn <= 1; dirn += 2) {
+                long z = static_cast<long>(std::lround(dirn > 0 ? top[1] : bot[1])) + dirn * need;
+                for (long k = 0; k < lim && z >= 0 && z < static_cast<long>(g.n[2]); ++k, z += dirn)
+                    if (g.sm[g.idx(static_cast<size_t>(mxi), static_cast<size_t>(yi), static_cast<size_t>(z))] >=
+                        p.bone_min) {
+                        (dirn > 0 ? cap_hi : cap_lo) = z - dirn;
+                        break;
+                    }
+            }
+        }
     }
     double *sup[3] = {out->points.sup_ant, out->points.sup_mid, out->points.sup_post};
     double *inf[3] = {out->points.inf_ant, out->points.inf_mid, out->points.inf_post};
@@ -202,19 +271,12 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         for (long x = 0; x < nx; ++x) {
             if (!w.foot[x + nx * y])
                 continue;
-            long lo = -1, hi = -1, bestov = -1;
-            for (long z0 = std::max(0L, z_lo); z0 <= z_hi; z0 += std::max(1L, (z_hi - z_lo) / 4)) {
-                long l2, h2;
-                if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), z0, &l2, &h2))
-                    continue;
-                long ov = std::min(h2, z_hi) - std::max(l2, z_lo);
-                if (ov > bestov) {
-                    bestov = ov;
-                    lo = l2;
-                    hi = h2;
-                }
-            }
-            if (bestov < 0)
+            long lo, hi;
+            if (!best_run(g, p, x, y, z_lo, z_hi, 4, &lo, &hi))
+                continue;
+            lo = std::max(lo, cap_lo + 1);
+            hi = std::min(hi, cap_hi - 1);
+            if (hi <= lo)
                 continue;
             double t = refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1);
             double b = refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1);
@@ -233,7 +295,6 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
     out->volume_mm3 = nvox * g.s * g.s * g.s;
     g.to_lps(out->centre_lps, vx / nvox, vy / nvox, vz / nvox);
     /* neighbour seeds: from the middle column, past the disc */
-    const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
     out->has_above = out->has_below = 0;
     for (int dirn = -1; dirn <= 1; dirn += 2) {
         double endz = dirn > 0 ? top[1] : bot[1];

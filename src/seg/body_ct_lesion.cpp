@@ -55,6 +55,43 @@ void sphere_voxels(std::vector<float> &out, const sps_volume *ct, const double c
 }
 
 
+/* HU of the acquired voxels whose centres fall in a grid mask (nearest grid voxel). */
+void mask_voxels(std::vector<float> &out, const sps_volume *ct, const Grid &gr, const std::vector<unsigned char> &m)
+{
+    const sps_geometry *g = sps_volume_geometry(ct);
+    const float *d = sps_volume_data_const(ct);
+    long lo[3] = {LONG_MAX, LONG_MAX, LONG_MAX}, hi[3] = {LONG_MIN, LONG_MIN, LONG_MIN};
+    for (int corner = 0; corner < 8; ++corner) {
+        double p[3], ijk[3];
+        gr.to_lps(p, (corner & 1) ? static_cast<double>(gr.n[0] - 1) : 0.0,
+                  (corner & 2) ? static_cast<double>(gr.n[1] - 1) : 0.0,
+                  (corner & 4) ? static_cast<double>(gr.n[2] - 1) : 0.0);
+        sps_geometry_lps_to_index(ijk, g, p);
+        for (int a = 0; a < 3; ++a) {
+            lo[a] = std::min(lo[a], static_cast<long>(std::floor(ijk[a])));
+            hi[a] = std::max(hi[a], static_cast<long>(std::ceil(ijk[a])));
+        }
+    }
+    for (int a = 0; a < 3; ++a) {
+        lo[a] = std::max(0L, lo[a]);
+        hi[a] = std::min(static_cast<long>(g->dims[a]) - 1, hi[a]);
+    }
+    for (long k = lo[2]; k <= hi[2]; ++k)
+        for (long j = lo[1]; j <= hi[1]; ++j)
+            for (long i = lo[0]; i <= hi[0]; ++i) {
+                double ijk[3] = {double(i), double(j), double(k)}, p[3], q[3];
+                sps_geometry_index_to_lps(p, g, ijk);
+                gr.to_grid(q, p);
+                const long x = std::lround(q[0]), y = std::lround(q[1]), z = std::lround(q[2]);
+                if (x < 0 || y < 0 || z < 0 || x >= static_cast<long>(gr.n[0]) || y >= static_cast<long>(gr.n[1]) ||
+                    z >= static_cast<long>(gr.n[2]))
+                    continue;
+                if (m[gr.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))])
+                    out.push_back(d[static_cast<size_t>(i) +
+                                    g->dims[0] * (static_cast<size_t>(j) + g->dims[1] * static_cast<size_t>(k))]);
+            }
+}
+
 /* The normal-bone reference voxels: a given sphere, or the core of the neighbouring body (above
  * or below) with the smaller HU SD, taken as a sphere (core_fraction of its half-depth or
  * half-height) so a reader sees and can move it in the annotation file. */
@@ -123,6 +160,49 @@ unsigned seed_label(const std::vector<unsigned> &labels, const Grid &g, const do
     return sl;
 }
 
+/* The body's grid cropped to the bounding box of its mask and the seed, plus @p margin voxels:
+ * the 3-D morphology then runs on the body, not on the whole search box. */
+void crop_to_body(BodyWork &c, const BodyWork &w, const double seed_lps[3], long margin)
+{
+    const Grid &g = w.g;
+    long lo[3], hi[3];
+    double sg[3];
+    g.to_grid(sg, seed_lps);
+    for (int a = 0; a < 3; ++a)
+        lo[a] = hi[a] = std::lround(sg[a]);
+    for (size_t z = 0; z < g.n[2]; ++z)
+        for (size_t y = 0; y < g.n[1]; ++y)
+            for (size_t x = 0; x < g.n[0]; ++x)
+                if (w.mask[g.idx(x, y, z)]) {
+                    const long q[3] = {static_cast<long>(x), static_cast<long>(y), static_cast<long>(z)};
+                    for (int a = 0; a < 3; ++a) {
+                        lo[a] = std::min(lo[a], q[a]);
+                        hi[a] = std::max(hi[a], q[a]);
+                    }
+                }
+    Grid &cg = c.g;
+    cg.s = g.s;
+    for (int a = 0; a < 3; ++a) {
+        lo[a] = std::max(0L, lo[a] - margin);
+        hi[a] = std::min(static_cast<long>(g.n[a]) - 1, hi[a] + margin);
+        cg.n[a] = static_cast<size_t>(hi[a] - lo[a] + 1);
+        cg.org[a] = g.org[a] + static_cast<double>(lo[a]) * g.s;
+    }
+    const size_t total = cg.total();
+    cg.raw.resize(total);
+    cg.sm.resize(total);
+    c.mask.resize(total);
+    for (size_t z = 0; z < cg.n[2]; ++z)
+        for (size_t y = 0; y < cg.n[1]; ++y)
+            for (size_t x = 0; x < cg.n[0]; ++x) {
+                const size_t i = cg.idx(x, y, z), j = g.idx(x + static_cast<size_t>(lo[0]),
+                                                            y + static_cast<size_t>(lo[1]), z + static_cast<size_t>(lo[2]));
+                cg.raw[i] = g.raw[j];
+                cg.sm[i] = g.sm[j];
+                c.mask[i] = w.mask[j];
+            }
+}
+
 struct Thresholds {
     double m, sd;            /* reference mean and SD (HU) */
     double low, high;        /* abnormal: smoothed HU < low or > high */
@@ -162,8 +242,14 @@ sps_status lesion_mask(std::vector<unsigned char> &les, std::vector<unsigned cha
                                  seed_lps[0], seed_lps[1], seed_lps[2], t.low, t.high, t.m);
         for (size_t i = 0; i < total; ++i)
             les[i] = labels[i] == sl ? 1 : 0;
-        if (pass == 1)
+        if (pass == 1) {
+            /* bridge the islands of a mixed lesion (lesion_fill_mm), inside the interior */
+            if ((st = itk_morph_3d(cl, les, g.n, g.s, p.lesion_fill_mm, Morph::close, err)) != SPS_OK)
+                return st;
+            for (size_t i = 0; i < total; ++i)
+                les[i] = cl[i] && interior[i];
             break;
+        }
         double sl_ = 0, sh_ = 0;
         size_t nl = 0, nh = 0;
         for (size_t i = 0; i < total; ++i)
@@ -216,9 +302,11 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         Params p;
         if ((st = load_params(&p, models, err)) != SPS_OK)
             return st;
-        BodyWork w;
-        if ((st = body_on_grid(w, &out->body, ct, p, seed_lps, err)) != SPS_OK)
+        BodyWork full, w;
+        if ((st = body_on_grid(full, &out->body, ct, p, seed_lps, err)) != SPS_OK)
             return st;
+        crop_to_body(w, full, seed_lps,
+                     2 + std::lround(std::max(p.shell, std::max(p.closing, p.lesion_fill_mm)) / full.g.s));
         std::vector<float> ref;
         reference_voxels(ref, out, ct, p, ref_centre_lps, ref_radius_mm);
         if (static_cast<double>(ref.size()) < p.min_reference_voxels)
@@ -246,20 +334,24 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
             return st;
         size_t nles = 0, nbody = 0;
         double cxs = 0, cys = 0, czs = 0;
-        std::vector<float> hu;
+        std::vector<unsigned char> final_mask(g.total(), 0);
         for (size_t i = 0; i < g.total(); ++i) {
             if (!w.mask[i])
                 continue;
             ++nbody;
             if (!(les[i] || (dl[i] && !interior[i])))
                 continue;
+            final_mask[i] = 1;
             ++nles;
             const size_t x = i % g.n[0], y = (i / g.n[0]) % g.n[1], z = i / (g.n[0] * g.n[1]);
             cxs += static_cast<double>(x);
             cys += static_cast<double>(y);
             czs += static_cast<double>(z);
-            hu.push_back(g.raw[i]);
         }
+        /* the density class is computed on the acquired voxels whose centres fall in the mask
+         * (no interpolation blur between the lytic and blastic parts of a mixed lesion) */
+        std::vector<float> hu;
+        mask_voxels(hu, ct, g, final_mask);
         if (!nles)
             return sps_error_set(err, SPS_EINVALID, "seed", "the lesion at the seed lies outside the body mask");
         const double vox = g.s * g.s * g.s, dn = static_cast<double>(nles);
@@ -280,9 +372,9 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         std::snprintf(out->method, sizeof out->method,
                       "lesion = smoothed HU < %.0f or > %.0f (reference %s: mean %.0f, SD %.0f HU; thresholds "
                       "half-way to the lesion means%s%s) inside the body minus a %.1f mm shell, closed %.1f mm "
-                      "(ITK), component at the seed, extended into the shell; fraction of the body mask",
+                      "(ITK), component at the seed closed %.1f mm, extended into the shell; fraction of the body mask",
                       t.low, t.high, out->reference_from, t.m, t.sd, std::isnan(t.lm_low) ? "" : ", lytic part",
-                      std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing);
+                      std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing, p.lesion_fill_mm);
         return SPS_OK;
     }
     SPS_CT_CATCH(err, "sps_seg_ct_find_lesion")

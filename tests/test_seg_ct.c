@@ -4,7 +4,7 @@
  * pattern (none, wedge, biconcave, crush), lesion type (lytic/blastic/mixed) and lesion fraction
  * (0.15-0.40 and 0.58-0.78). Each case is rendered in memory with the sps_phantom library (no
  * DICOM round trip: the DICOM path has its own tests). Two clicks per case, as a reader would
- * place them in a seeds file: one at the centre of the vertebral body (truth centre_lps) ->
+ * place them in a seeds file: one in the vertebral body (half-way between the truth middle endplate points) ->
  * body, six points and the neighbours found across the discs -> collapse; one at the centre of
  * the lesion -> lesion mask -> density class (sps_measure_lesion_density) and body fraction.
  * Tolerance per case (issue 5): collapse within +/-5 percentage points of truth AND lesion class
@@ -276,8 +276,11 @@ static void run_case(const ct_case *c, case_result *r)
         print_message("density: %s\n", dens.explanation);
     /* the body click: the centre of the vertebra (truth), a separate click from the lesion's;
      * the neighbours from the seeds the body path found across the discs */
-    double bseed[3];
-    jvec(bseed, jget(tv, "center_lps"));
+    double bseed[3], sm[3], im[3];
+    jvec(sm, jget(jget(tv, "morphometry_points_lps"), "superior_middle"));
+    jvec(im, jget(jget(tv, "morphometry_points_lps"), "inferior_middle"));
+    for (int a = 0; a < 3; a++) /* half-way between the middle endplate points: inside even a crushed body */
+        bseed[a] = 0.5 * (sm[a] + im[a]);
     sps_seg_ct_body B;
     if (sps_seg_ct_find_body(&B, vol, g_models, bseed, &err) != SPS_OK) {
         snprintf(r->why, sizeof r->why, "body: %s: %s", err.where, err.message);

@@ -138,7 +138,7 @@ SPS_API sps_status sps_canal_annotations_json(char **json_out, const sps_canal_r
                                               const char *reference_level, const char *series_uid,
                                               sps_error *err);
 
-/* ---- CT semi-automatic paths: vertebral body and bone lesion (body_ct.cpp, lesion_ct.cpp) ----
+/* ---- CT semi-automatic paths: vertebral body and bone lesion (src/seg/body_ct*.cpp) ----
  * One click (LPS seed) inside a vertebral body or a lesion on CT. The image around the seed is
  * resampled by ITK onto a grid aligned with the patient axes (L, P, S; isotropic spacing), so
  * axial, sagittal and oblique acquisitions are handled alike; thresholds come from

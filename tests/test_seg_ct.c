@@ -327,7 +327,7 @@ done:
 }
 
 #define N_CASES 42
-#define SEG_CT_FLOOR 20 /* regression floor below the measured 22/42 (docs/validation.md) */
+#define SEG_CT_FLOOR 22 /* regression floor, two below the measured 24/42 (docs/validation.md) */
 
 static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
 {

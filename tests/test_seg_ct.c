@@ -22,7 +22,7 @@
 
 #include "phantom.h"
 #include "spinescore/measure.h"
-#include "spinescore/seg.h"
+#include "spinescore/seg_ct.h"
 #include "spinescore/volume.h"
 #include "test_support.h"
 

@@ -22,7 +22,7 @@
 #include <new>
 #include <vector>
 
-#include "spinescore/seg.h"
+#include "spinescore/seg_ct.h"
 #include "util_internal.h"
 
 namespace sps_ct {

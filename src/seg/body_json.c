@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "spinescore/seg.h"
+#include "spinescore/seg_ct.h"
 #include "util_internal.h"
 
 static void put_point(sps_str *s, int *first, const char *level, const char *role, const double p[3])

@@ -13,6 +13,7 @@
 #include "phantom.h"
 #include "spinescore/measure.h"
 #include "spinescore/seg.h"
+#include "spinescore/seg_ct.h"
 #include "spinescore/volume.h"
 
 static double now(void)

@@ -444,7 +444,6 @@ static sps_status run_canal(cJSON **doc, char *level_out, const sps_pipeline *p,
     sps_strlcpy(level_out, w->level, 8);
     return SPS_OK;
 }
-#if defined(SPS_HAVE_SEG_CT)
 /* CT: body seeds -> sps_seg_ct_find_body; the first lesion seed (with a reference_bone seed as
  * its reference sphere, else the neighbouring body's core) -> sps_seg_ct_find_lesion; all written
  * as one annotation document by sps_seg_ct_annotations_json. */
@@ -541,7 +540,6 @@ done:
     return st;
 }
 #endif
-#endif
 
 sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *models, const char *seeds_path,
                           const char *annotations_path, sps_error *err)
@@ -607,7 +605,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         goto fail;
     size_t nrun = 0;
     char lesion_level[8] = "", sac_level[8] = "";
-#if defined(SPS_HAVE_SEG_CT)
     size_t nct = 0;
     const seed *first_lesion = NULL, *first_ref = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -617,7 +614,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
             first_ref = &s[i];
     }
     const int has_lesion_seed = first_lesion != NULL;
-#endif
     for (size_t i = 0; i < n; i++) {
         const seed *d = &s[i];
         char why[256] = "";
@@ -626,10 +622,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
                      p->series.modality);
         else if (d->kind != K_SAC && !is_ct)
             snprintf(why, sizeof why, "the %s path needs CT (series modality %s)", kind_names[d->kind], p->series.modality);
-#if !defined(SPS_HAVE_SEG_CT)
-        else if (d->kind != K_SAC)
-            snprintf(why, sizeof why, "the CT %s path is not in this build", kind_names[d->kind]);
-#else
         else if (d->kind == K_REFBONE && !has_lesion_seed)
             snprintf(why, sizeof why, "a reference_bone seed is the lesion path's reference: there is no lesion seed");
         else if (d->kind == K_LESION && d != first_lesion)
@@ -640,7 +632,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
             nct++;
             continue; /* run together below */
         }
-#endif
         else if (d->reference)
             continue; /* used with its worst-slice seed */
         if (why[0]) {
@@ -682,7 +673,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         cJSON_AddItemToArray(run, cJSON_CreateString(names));
         nrun++;
     }
-#if defined(SPS_HAVE_SEG_CT)
     if (nct) {
         /* only the seeds that were not skipped above reach the CT paths */
         seed *cts = calloc(nct, sizeof *cts);
@@ -713,7 +703,6 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         cJSON_AddItemToArray(run, cJSON_CreateString(names));
         nrun++;
     }
-#endif
     if (nrun == 0) {
         sps_str list = {0};
         const cJSON *o;

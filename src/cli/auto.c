@@ -13,6 +13,7 @@
 #include "util_internal.h"
 #if defined(SPS_HAVE_SEG)
 #include "spinescore/seg.h"
+#include "spinescore/seg_ct.h"
 #endif
 
 #define SPS_SEEDS_MAX_BYTES (4u * 1024u * 1024u)

@@ -24,7 +24,7 @@ pycheck() { # name script args... : the script prints FAIL lines and exits non-z
 }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ct_paths=0
-grep -q "sps_seg_ct_find_body" "$src/include/spinescore/seg.h" && ct_paths=1
+grep -qs "sps_seg_ct_find_body" "$src/include/spinescore/seg.h" "$src/include/spinescore/seg_ct.h" && ct_paths=1
 
 cases="mr-t2-escc2-t11"
 [ "$ct_paths" = 1 ] && cases="$cases ct-lytic-t12-collapse ct-blastic-l2"

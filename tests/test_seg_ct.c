@@ -334,6 +334,12 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
     (void)state;
     int table = getenv("SPS_SEG_CT_TABLE") != NULL;
     const char *only = getenv("SPS_SEG_CT_CASE");
+    /* SPS_SEG_CT_STRIDE=k runs every k-th case only: the sanitizer build (tests/seg.cmake) checks
+     * every code path for memory and UB errors on a subset, the normal build measures all cases. */
+    const char *stride_env = getenv("SPS_SEG_CT_STRIDE");
+    int stride = stride_env ? atoi(stride_env) : 1;
+    if (stride < 1)
+        stride = 1;
     int passed = 0, ran = 0;
     double sum_abs = 0, max_abs = 0, sum_signed = 0, frac_abs = 0, hmax = 0;
     int nerr = 0, within2 = 0, class_ok = 0, token_ok = 0;
@@ -341,7 +347,7 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
         print_message("| # | case | collapse | lesion | true %% | meas %% | err | class true/meas | frac true/meas | "
                       "max height err mm | SINS collapse true/meas | pass |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < N_CASES; i++) {
-        if (only && atoi(only) != i)
+        if ((only && atoi(only) != i) || (!only && i % stride != 0))
             continue;
         ct_case c;
         make_case(&c, i);
@@ -378,7 +384,10 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
     const int met = passed * 100 >= 95 * ran;
     print_message("issue 5 criterion (>= 95 %% of the cases within tolerance): %s (%d/%d = %.0f %%)\n",
                   met ? "met" : "NOT met", passed, ran, ran ? 100.0 * passed / ran : 0.0);
-    if (!only) {
+    if (!only && stride > 1) {
+        assert_int_equal(ran, (N_CASES + stride - 1) / stride);
+        print_message("subset of every %d-th case (SPS_SEG_CT_STRIDE): the accuracy floor is asserted on the full set only\n", stride);
+    } else if (!only) {
         assert_int_equal(ran, N_CASES);
         /* The issue's criterion is not met yet (docs/validation.md, "Semi-automatic CT", lists the
          * failing cases and why). Until it is, the measured level is a regression floor: a change

@@ -19,7 +19,7 @@ SPS_BEGIN_DECL
 sps_status sps_error_set(sps_error *err, sps_status code, const char *where, const char *fmt, ...)
     SPS_PRINTF(4, 5);
 sps_status sps_error_setv(sps_error *err, sps_status code, const char *where, const char *fmt,
-                          va_list ap);
+                          va_list ap) SPS_PRINTF(4, 0);
 
 /** Growable NUL-terminated string. Zero-initialise ({0}) before use; free with sps_str_free. */
 typedef struct sps_str {

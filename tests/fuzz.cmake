@@ -25,7 +25,7 @@ foreach(t IN LISTS SPS_FUZZ_TARGETS)
   add_test(NAME test_fuzz_${t}
     COMMAND fuzz_${t}_replay ${SPS_FUZZ_DIR}/regress/${t} @${SPS_FUZZ_DIR}/seeds/${t}.txt)
   set_tests_properties(test_fuzz_${t} PROPERTIES LABELS unit
-    ENVIRONMENT "SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR};SPS_CORPUS_DIR=$ENV{SPS_CORPUS_DIR}")
+    ENVIRONMENT "SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR};SPS_CORPUS_DIR=$ENV{SPS_CORPUS_DIR};LSAN_OPTIONS=suppressions=${SPS_FUZZ_DIR}/lsan.supp")
   if(SPS_FUZZ)
     add_executable(fuzz_${t} ${_src})
     target_link_libraries(fuzz_${t} PRIVATE sps_test_support ${SPS_FUZZ_LIBS_${t}})

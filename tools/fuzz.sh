@@ -6,7 +6,9 @@
 # Targets: dicom annotations slicer case models (tests/fuzz/fuzz_<target>.c).
 # Environment: BUILD_DIR (default build-fuzz), PARALLEL (targets at once, default 2),
 #              SPS_CORPUS_DIR (shared DICOM corpus for the dicom seeds; default ../shared/dicom-corpus).
-# Each target runs under `nice -n 19` with -rss_limit_mb=2048 and a per-target -max_len. The
+# Each target runs under `nice -n 19` with -rss_limit_mb=2048, -timeout=60 and a per-target
+# -max_len for SECONDS of wall clock; libFuzzer stops at a finding, so it is restarted on the
+# grown corpus for the time left. The
 # working corpus is kept in BUILD_DIR/fuzz/corpus/<target> (seeded from tests/fuzz/seeds/<target>.txt
 # and tests/fuzz/regress/<target>/, grown across runs), crash inputs go to
 # BUILD_DIR/fuzz/artifacts/<target>/, the log to BUILD_DIR/fuzz/<target>.log; a summary line per
@@ -63,26 +65,34 @@ run_one() {
     dict=()
     case $t in dicom) ;; *) dict=(-dict="$src/tests/fuzz/json.dict") ;; esac
     echo "$(date -u +%FT%TZ) start $t (${secs} s)"
-    SPS_SOURCE_DIR=$src nice -n 19 "$build/tests/fuzz_$t" "$out/corpus/$t" "${dict[@]}" \
-        -max_total_time="$secs" -rss_limit_mb=2048 -max_len="$(max_len "$t")" -timeout=30 \
-        -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" >"$out/$t.log" 2>&1 || true
-    echo "$(date -u +%FT%TZ) end   $t"
+    : >"$out/$t.log"
+    t0=$(date +%s)
+    runs=0
+    # libFuzzer stops at the first finding (saved under artifacts/): start it again on the grown
+    # corpus for the time left, at most 25 times.
+    while [ $((t0 + secs - $(date +%s))) -gt 5 ] && [ $runs -lt 25 ]; do
+        left=$((t0 + secs - $(date +%s)))
+        LSAN_OPTIONS=suppressions=$src/tests/fuzz/lsan.supp SPS_SOURCE_DIR=$src nice -n 19 "$build/tests/fuzz_$t" "$out/corpus/$t" "${dict[@]}" \
+            -max_total_time="$left" -rss_limit_mb=2048 -max_len="$(max_len "$t")" -timeout=60 \
+            -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" >>"$out/$t.log" 2>&1 || true
+        runs=$((runs + 1))
+    done
+    echo "$(date -u +%FT%TZ) end   $t ($runs libFuzzer run(s), $(($(date +%s) - t0)) s)"
 }
 export -f run_one max_len
 export src build out secs
 printf '%s\n' "${targets[@]}" | xargs -P "$parallel" -I{} bash -c 'run_one {}'
 
 echo
-printf '%-12s %10s %12s %8s %8s %8s %s\n' target seconds execs exec/s corpus cov/ft artifacts
+printf '%-12s %8s %12s %8s %8s %12s %s\n' target seconds execs exec/s corpus cov/ft artifacts
 for t in "${targets[@]}"; do
     log=$out/$t.log
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+    execs=$(awk '/^stat::number_of_executed_units:/ {n += $2} END {print n + 0}' "$log")
+    last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
     cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
-    corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p')
+    corp=$(find "$out/corpus/$t" -type f | wc -l)
     arts=$(find "$out/artifacts/$t" -type f | wc -l)
-    printf '%-12s %10s %12s %8s %8s %8s %s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" "${corp:-?}" \
+    printf '%-12s %8s %12s %8s %8s %12s %s\n' "$t" "$secs" "$execs" "$((execs / secs))" "$corp" \
         "${cov:-?}/${ft:-?}" "$arts"
 done

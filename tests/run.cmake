@@ -19,4 +19,8 @@ if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST
     COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
             SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_auto.sh)
   set_tests_properties(test_cli_auto PROPERTIES LABELS e2e)
+  add_test(NAME test_cli_run_multi  # one run over a CT and an axial T2 MR of one patient
+    COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
+            SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_run_multi.sh)
+  set_tests_properties(test_cli_run_multi PROPERTIES LABELS e2e)
 endif()

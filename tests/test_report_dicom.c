@@ -231,15 +231,15 @@ static void test_report_dicom__sr_tid1500_reads_back(void **state)
                       mm2 = {"mm2", "UCUM", "mm2"};
     sps_sr_measurement ms[] = {
         {{"SPS-HA", "99SPS", "Anterior vertebral body height"}, truth_num(f, "heights_mm", "anterior"), mm,
-         (const double(*)[3])ha, 2},
+         (const double(*)[3])ha, 2, NULL},
         {{"SPS-HM", "99SPS", "Middle vertebral body height"}, truth_num(f, "heights_mm", "middle"), mm,
-         (const double(*)[3])hm, 2},
+         (const double(*)[3])hm, 2, NULL},
         {{"SPS-HP", "99SPS", "Posterior vertebral body height"}, truth_num(f, "heights_mm", "posterior"), mm,
-         (const double(*)[3])hp, 2},
-        {{"SPS-COLLAPSE", "99SPS", "Vertebral body height loss"}, truth_num(f, "collapse_pct", "max"), pct, NULL, 0},
-        {{"SPS-TRANSL", "99SPS", "Segmental translation"}, 0.0, mm, NULL, 0},
-        {{"SPS-KYPHOSIS", "99SPS", "Segmental kyphosis angle"}, 2.5, deg, NULL, 0},
-        {{"SPS-SAC-AREA", "99SPS", "Thecal sac area"}, 131.9, mm2, NULL, 0},
+         (const double(*)[3])hp, 2, NULL},
+        {{"SPS-COLLAPSE", "99SPS", "Vertebral body height loss"}, truth_num(f, "collapse_pct", "max"), pct, NULL, 0, NULL},
+        {{"SPS-TRANSL", "99SPS", "Segmental translation"}, 0.0, mm, NULL, 0, NULL},
+        {{"SPS-KYPHOSIS", "99SPS", "Segmental kyphosis angle"}, 2.5, deg, NULL, 0, NULL},
+        {{"SPS-SAC-AREA", "99SPS", "Thecal sac area"}, 131.9, mm2, NULL, 0, NULL},
     };
     sps_sr_evaluation ev[] = {
         {{"SPS-SINS-COLL", "99SPS", "SINS vertebral body collapse"}, {"SINS-COLL-3", "99SPS", "> 50 % collapse"}},
@@ -636,7 +636,7 @@ static void test_report_dicom__refusals_are_named(void **state)
     assert_string_equal(err.where, "images");
     doc.images = f->images;
     doc.nimages = 1;
-    sps_sr_measurement m = {{"SPS-HA", "99SPS", NULL}, 1.0, {"mm", "UCUM", "mm"}, NULL, 0};
+    sps_sr_measurement m = {{"SPS-HA", "99SPS", NULL}, 1.0, {"mm", "UCUM", "mm"}, NULL, 0, NULL};
     sps_sr_group g = {"x", NULL, {NULL, NULL, NULL}, {NULL, NULL, NULL}, &m, 1, NULL, 0, NULL, 0};
     doc.groups = &g;
     doc.ngroups = 1;

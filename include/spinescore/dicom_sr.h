@@ -91,6 +91,8 @@ typedef struct sps_sr_measurement {
      *  it. Points on different images (e.g. a height across axial slices): one SCOORD POINT per
      *  point, each selected from its own image. A point on no image is left out (see
      *  sps_sr_result.points_without_image). */
+    const char *series_uid;        /**< the points lie on images of this series (a run over a CT and an
+                                        MR: their coordinates are not comparable); NULL = any image */
 } sps_sr_measurement;
 
 /** A coded qualitative evaluation: concept = value (e.g. "SINS collapse" = "> 50 % collapse"). */

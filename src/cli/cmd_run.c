@@ -30,7 +30,7 @@
 static void run_usage(FILE *f)
 {
     fprintf(f,
-            "usage: spinescore run STUDY --annotations A.json --clinical C.json --out DIR\n"
+            "usage: spinescore run STUDY --annotations A.json [--annotations B.json] --clinical C.json --out DIR\n"
             "                      [--series UID] [--level LEVEL] [--auto SEEDS.json] [--models DIR]\n"
             "                      [--csv FILE] [--include-identifiers] [--skip-existing] [--no-dicom]\n\n"
             "The whole case: loads the series of STUDY (a folder, file or DICOMDIR) the annotations were\n"
@@ -47,15 +47,20 @@ static void run_usage(FILE *f)
             "a second run replaces DIR as a whole. An existing DIR must be empty or an earlier run's output\n"
             "(it holds report.json); anything else is refused, never deleted.\n\n"
             "options:\n"
-            "  --annotations FILE     landmarks and regions (spinescore JSON or 3D Slicer .mrk.json)\n"
+            "  --annotations FILE     landmarks and regions (spinescore JSON or 3D Slicer .mrk.json);\n"
+            "                         repeat it for several series of one patient (one file per series,\n"
+            "                         e.g. a CT and an axial T2 MR): each component is taken from its\n"
+            "                         preferred modality (models/measurement.json series_choice: bone\n"
+            "                         lesion, collapse, alignment, posterolateral CT; ESCC MR)\n"
             "  --clinical FILE        clinical inputs and overrides (a spinescore case file)\n"
             "  --out DIR              output folder (parents are created)\n"
             "  --series UID           series key or SeriesInstanceUID (default: the annotations'\n"
             "                         series_uid, else the only image series of STUDY)\n"
             "  --level LEVEL          level to measure (default: the only level marked as the lesion)\n"
-            "  --auto SEEDS.json      semi-automatic measurement from seeds (docs/formats.md section 4.5);\n"
+            "  --auto SEEDS.json      semi-automatic measurement from seeds (docs/formats.md section 4.5;\n"
+            "                         repeatable like --annotations: seeds join the series they name);\n"
             "                         with or instead of --annotations (the reader's items win); the\n"
-            "                         merged annotations go to DIR/auto-annotations.json for correction\n"
+            "                         merged annotations go to DIR/auto-annotations[-MOD-N].json\n"
             "  --models DIR           override embedded models with DIR/<name>.json\n"
             "  --csv FILE             append this case's rows to a research CSV (header on a new file)\n"
             "  --include-identifiers  patient name, ID and birth date in report.json and the CSV\n"
@@ -67,8 +72,10 @@ static void run_usage(FILE *f)
             "  -h, --help             this help\n\n"
             "exit codes: 0 written (a score may still be not computable: report.txt says why);\n"
             "            1 written, but files of the series were skipped or an output part failed;\n"
-            "            2 usage, or several series and no --series (the candidates are listed);\n"
-            "            3 invalid annotations or clinical file (nothing written), or the clinical file\n"
+            "            2 usage, or several series and no --series (the candidates are listed), or two files\n"
+            "              for one series;\n"
+            "            3 invalid annotations or clinical file, or series of different patients (nothing\n"
+            "              written), or the clinical file\n"
             "              contradicts a measurement without an override (written, the field named);\n"
             "            4 a file or folder cannot be read or written (nothing written); 5 malformed\n"
             "            model; 6 unsupported (--auto in a build without src/seg or with no seed usable on\n"
@@ -265,11 +272,152 @@ static void print_summary(const char *report_json)
     cJSON_Delete(root);
 }
 
+/* One series of the run: its annotation file and/or seeds, loaded and measured. */
+typedef struct run_part {
+    const char *annotations, *seeds;
+    sps_pipeline *p;
+    sps_auto *au;
+    char *mjson;
+    char auto_name[48];   /* auto-annotations[-N].json */
+    char seeds_series[128];
+} run_part;
+
+#define RUN_MAX_SERIES 4
+
+/* Modality order of the parts: CT first (the primary series: the SR goes into its study). */
+static int part_rank(const run_part *a)
+{
+    return strcmp(a->p->series.modality, "CT") == 0 ? 0 : 1;
+}
+
+static void sort_parts(run_part *parts, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && part_rank(&parts[j]) < part_rank(&parts[j - 1]); j--) {
+            run_part t = parts[j];
+            parts[j] = parts[j - 1];
+            parts[j - 1] = t;
+        }
+}
+
+/* Open every series of the run: one per annotation file, a seeds file joining the series it names
+ * (or the only one), else a series of its own. Prints the error; returns an exit code. */
+static int open_parts(run_part *parts, size_t *nparts, const char *const *ann, size_t nann, const char *const *seeds,
+                      size_t nseeds, const char *study, const char *series, const sps_models *models)
+{
+    sps_error err;
+    sps_error_clear(&err);
+    size_t n = 0;
+    if (series && (nann > 1 || nseeds > 1)) {
+        fprintf(stderr, "spinescore run: --series names one series; with several annotation or seeds files each file "
+                        "names its series (\"series_uid\")\n");
+        return SPS_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < nann; i++)
+        parts[n++].annotations = ann[i];
+    for (size_t i = 0; i < nseeds; i++) {
+        char uid[128] = "";
+        sps_status st = sps_auto_peek_series(uid, seeds[i], &err);
+        if (st != SPS_OK) {
+            sps_cli_print_error("run", &err);
+            return sps_cli_exit_for_status(st);
+        }
+        /* one annotation file and one seeds file: the same series (sps_auto_apply checks it); else
+         * the seeds join the annotation file of the series they name once it is loaded (below) */
+        run_part *to = nann == 1 && nseeds == 1 ? &parts[0] : &parts[n++];
+        to->seeds = seeds[i];
+        sps_strlcpy(to->seeds_series, uid, sizeof to->seeds_series);
+    }
+    for (size_t i = 0; i < n; i++) {
+        run_part *pt = &parts[i];
+        if (!pt->annotations && pt->seeds) { /* a seeds file whose series an annotation file already loaded */
+            int joined = 0;
+            for (size_t k = 0; k < i && !joined; k++)
+                if (parts[k].p && !parts[k].seeds && pt->seeds_series[0] &&
+                    strcmp(parts[k].p->series.series_uid, pt->seeds_series) == 0) {
+                    parts[k].seeds = pt->seeds;
+                    sps_strlcpy(parts[k].seeds_series, pt->seeds_series, sizeof parts[k].seeds_series);
+                    joined = 1;
+                }
+            if (joined) {
+                memmove(pt, pt + 1, (n - i - 1) * sizeof *pt);
+                memset(&parts[--n], 0, sizeof *pt);
+                i--;
+                continue;
+            }
+        }
+        sps_pipeline_request req = {study, series, pt->annotations};
+        if (!pt->annotations && !series)
+            req.series = pt->seeds_series[0] ? pt->seeds_series : NULL; /* the seeds file names the series */
+        sps_pipeline_failure why = SPS_PIPELINE_FAIL_OTHER;
+        sps_status st = sps_pipeline_open(&pt->p, &why, models, &req, &err);
+        if (st != SPS_OK) {
+            sps_cli_print_error("run", &err);
+            *nparts = n;
+            return why == SPS_PIPELINE_FAIL_AMBIGUOUS_SERIES ? SPS_EXIT_USAGE : sps_cli_exit_for_status(st);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(parts[k].p->series.series_uid, pt->p->series.series_uid) == 0) {
+                fprintf(stderr, "spinescore run: %s and %s both name series %s: give one annotation file per series\n",
+                        parts[k].annotations ? parts[k].annotations : parts[k].seeds,
+                        pt->annotations ? pt->annotations : pt->seeds, pt->p->series.series_uid);
+                *nparts = n;
+                return SPS_EXIT_USAGE;
+            }
+    }
+    *nparts = n;
+    /* one patient: measurements of two patients are never combined */
+    for (size_t i = 1; i < n; i++) {
+        const char *a = parts[0].p->series.patient_id, *b = parts[i].p->series.patient_id;
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "spinescore run: series %s and %s belong to different patients (PatientID (0010,0020) "
+                            "differs): one run scores one patient\n",
+                    parts[0].p->series.series_uid, parts[i].p->series.series_uid);
+            return SPS_EXIT_INVALID;
+        }
+    }
+    sort_parts(parts, n);
+    for (size_t i = 0; i < n; i++)
+        if (n == 1)
+            sps_strlcpy(parts[i].auto_name, "auto-annotations.json", sizeof parts[i].auto_name);
+        else
+            snprintf(parts[i].auto_name, sizeof parts[i].auto_name, "auto-annotations-%.8s-%u.json",
+                     parts[i].p->series.modality[0] ? parts[i].p->series.modality : "series", (unsigned)(i + 1) % 10u);
+    return SPS_EXIT_OK;
+}
+
+/* "measurements: bone_lesion, collapse" — what the run took from this series. */
+static void part_role(char *role, size_t size, const char *mjson, const char *series_uid, size_t nparts)
+{
+    sps_strlcpy(role, "measurements", size);
+    if (nparts < 2)
+        return;
+    cJSON *m = cJSON_Parse(mjson);
+    const cJSON *rec;
+    size_t used = strlen(role), k = 0;
+    cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(m, "series_choice"))
+    {
+        const cJSON *su = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "series"), "series_uid");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, "component");
+        if (!cJSON_IsString(su) || !cJSON_IsString(c) || strcmp(su->valuestring, series_uid) != 0)
+            continue;
+        int w = snprintf(role + used, size - used, "%s%s", k++ ? ", " : ": ", c->valuestring);
+        if (w < 0 || used + (size_t)w >= size)
+            break;
+        used += (size_t)w;
+    }
+    if (k == 0)
+        snprintf(role + used, size - used, ": none taken (other series preferred)");
+    cJSON_Delete(m);
+}
+
 int sps_cmd_run(int argc, char **argv)
 {
-    sps_pipeline_request req = {NULL, NULL, NULL};
-    const char *level = NULL, *out_dir = NULL, *auto_path = NULL, *models_dir = NULL, *clinical = NULL;
+    const char *study = NULL, *series = NULL;
+    const char *level = NULL, *out_dir = NULL, *models_dir = NULL, *clinical = NULL;
     const char *csv = NULL;
+    const char *ann[RUN_MAX_SERIES], *seeds[RUN_MAX_SERIES];
+    size_t nann = 0, nseeds = 0;
     int identifiers = 0, skip_existing = 0, no_dicom = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -282,21 +430,24 @@ int sps_cmd_run(int argc, char **argv)
             skip_existing = 1;
         } else if (strcmp(a, "--no-dicom") == 0) {
             no_dicom = 1;
-        } else if ((strcmp(a, "--series") == 0 || strcmp(a, "--annotations") == 0 || strcmp(a, "--level") == 0 ||
-                    strcmp(a, "--out") == 0 || strcmp(a, "--auto") == 0 || strcmp(a, "--models") == 0 ||
-                    strcmp(a, "--clinical") == 0 || strcmp(a, "--csv") == 0) &&
+        } else if ((strcmp(a, "--annotations") == 0 || strcmp(a, "--auto") == 0) && i + 1 < argc) {
+            int is_ann = strcmp(a, "--annotations") == 0;
+            size_t *cnt = is_ann ? &nann : &nseeds;
+            if (*cnt == RUN_MAX_SERIES) {
+                fprintf(stderr, "spinescore run: at most %d %s files (one per series)\n", RUN_MAX_SERIES, a);
+                return SPS_EXIT_USAGE;
+            }
+            (is_ann ? ann : seeds)[(*cnt)++] = argv[++i];
+        } else if ((strcmp(a, "--series") == 0 || strcmp(a, "--level") == 0 || strcmp(a, "--out") == 0 ||
+                    strcmp(a, "--models") == 0 || strcmp(a, "--clinical") == 0 || strcmp(a, "--csv") == 0) &&
                    i + 1 < argc) {
             const char *v = argv[++i], **dst = NULL;
             if (strcmp(a, "--series") == 0)
-                dst = &req.series;
-            else if (strcmp(a, "--annotations") == 0)
-                dst = &req.annotations_path;
+                dst = &series;
             else if (strcmp(a, "--level") == 0)
                 dst = &level;
             else if (strcmp(a, "--out") == 0)
                 dst = &out_dir;
-            else if (strcmp(a, "--auto") == 0)
-                dst = &auto_path;
             else if (strcmp(a, "--models") == 0)
                 dst = &models_dir;
             else if (strcmp(a, "--clinical") == 0)
@@ -312,14 +463,14 @@ int sps_cmd_run(int argc, char **argv)
             fprintf(stderr, "spinescore run: unknown or incomplete option '%s'\n", a);
             run_usage(stderr);
             return SPS_EXIT_USAGE;
-        } else if (!req.study_path) {
-            req.study_path = a;
+        } else if (!study) {
+            study = a;
         } else {
-            fprintf(stderr, "spinescore run: only one STUDY is accepted (got '%s' and '%s')\n", req.study_path, a);
+            fprintf(stderr, "spinescore run: only one STUDY is accepted (got '%s' and '%s')\n", study, a);
             return SPS_EXIT_USAGE;
         }
     }
-    if (!req.study_path || !out_dir || !clinical || (!req.annotations_path && !auto_path)) {
+    if (!study || !out_dir || !clinical || (nann == 0 && nseeds == 0)) {
         fprintf(stderr, "spinescore run: STUDY, --annotations (or --auto), --clinical and --out are required\n");
         run_usage(stderr);
         return SPS_EXIT_USAGE;
@@ -336,16 +487,18 @@ int sps_cmd_run(int argc, char **argv)
     sps_error_clear(&err);
     int rc = SPS_EXIT_OK;
     sps_models *models = NULL;
-    sps_pipeline *p = NULL;
+    run_part rp[2 * RUN_MAX_SERIES];
+    memset(rp, 0, sizeof rp);
+    size_t np = 0;
+    const sps_pipeline *pls[2 * RUN_MAX_SERIES];
     sps_report *r = NULL;
     char *ctext = NULL, *mjson = NULL, *case_json = NULL, *rep_json = NULL, *rep_txt = NULL;
+    char *ann_list = NULL, *seeds_list = NULL;
     size_t clen = 0;
     sps_run_out out;
     memset(&out, 0, sizeof out);
     sps_run_parts parts;
     memset(&parts, 0, sizeof parts);
-    sps_auto *au = NULL;
-    char seeds_series[128] = "";
 
     sps_status st = models_dir ? sps_models_load_dir(&models, models_dir, &err) : sps_models_load_builtin(&models, &err);
     if (st != SPS_OK) {
@@ -359,37 +512,43 @@ int sps_cmd_run(int argc, char **argv)
         rc = sps_cli_exit_for_status(st);
         goto done;
     }
-    /* 2. series, annotations, measurements (the same path as `spinescore measure`) */
-    sps_pipeline_failure why = SPS_PIPELINE_FAIL_OTHER;
-    if (auto_path && !req.series && !req.annotations_path) { /* the seeds file names the series */
-        st = sps_auto_peek_series(seeds_series, auto_path, &err);
-        req.series = seeds_series[0] ? seeds_series : NULL;
-    }
-    if (st == SPS_OK)
-        st = sps_pipeline_open(&p, &why, models, &req, &err);
-    if (st != SPS_OK) {
-        sps_cli_print_error("run", &err);
-        rc = why == SPS_PIPELINE_FAIL_AMBIGUOUS_SERIES ? SPS_EXIT_USAGE : sps_cli_exit_for_status(st);
+    /* 2. series, annotations, measurements (the same path as `spinescore measure`), per series */
+    rc = open_parts(rp, &np, ann, nann, seeds, nseeds, study, series, models);
+    if (rc != SPS_EXIT_OK)
         goto done;
-    }
-    if (auto_path) { /* seeds -> src/seg -> derived items merged with the reader's (theirs win) */
-        st = sps_auto_apply(&au, p, models, auto_path, req.annotations_path, &err);
-        if (st != SPS_OK) {
-            sps_cli_print_error("run", &err);
-            rc = st == SPS_EFORMAT && strncmp(err.where, "model", 5) == 0 ? SPS_EXIT_MODEL : sps_cli_exit_for_status(st);
-            goto done;
+    for (size_t i = 0; i < np; i++) {
+        run_part *pt = &rp[i];
+        pls[i] = pt->p;
+        if (pt->seeds) { /* seeds -> src/seg -> derived items merged with the reader's (theirs win) */
+            st = sps_auto_apply(&pt->au, pt->p, models, pt->seeds, pt->annotations, &err);
+            if (st != SPS_OK)
+                break;
+            for (size_t k = 0; k < sps_auto_note_count(pt->au); k++)
+                fprintf(stderr, "spinescore run: --auto%s%s: %s\n", np > 1 ? " " : "", np > 1 ? pt->seeds : "",
+                        sps_auto_note(pt->au, k));
         }
-        for (size_t i = 0; i < sps_auto_note_count(au); i++)
-            fprintf(stderr, "spinescore run: --auto: %s\n", sps_auto_note(au, i));
-        if (!level)
-            level = sps_auto_level(au);
+        const char *lv = level ? level : pt->au ? sps_auto_level(pt->au) : NULL;
+        st = sps_pipeline_measure(&pt->mjson, pt->p, models, lv, pt->annotations, &err);
+        if (st == SPS_OK && pt->au) {
+            char *marked = NULL;
+            st = sps_auto_mark(&marked, pt->au, pt->mjson, pt->auto_name, &err);
+            sps_free(pt->mjson);
+            pt->mjson = marked;
+        }
+        if (st != SPS_OK)
+            break;
     }
-    st = sps_pipeline_measure(&mjson, p, models, level, req.annotations_path, &err);
-    if (st == SPS_OK && au) {
-        char *marked = NULL;
-        st = sps_auto_mark(&marked, au, mjson, "auto-annotations.json", &err);
-        sps_free(mjson);
-        mjson = marked;
+    if (st == SPS_OK && np == 1) {
+        mjson = rp[0].mjson;
+        rp[0].mjson = NULL;
+    } else if (st == SPS_OK) { /* several series: one document, each component from its preferred modality */
+        const char *docs[2 * RUN_MAX_SERIES];
+        for (size_t i = 0; i < np; i++)
+            docs[i] = rp[i].mjson;
+        st = sps_pipeline_merge_measurements(&mjson, docs, np, models, &err);
+        char dis[1024];
+        if (st == SPS_OK && sps_pipeline_merge_disagreements(mjson, dis, sizeof dis))
+            fprintf(stderr, "spinescore run: the series disagree: %s\n", dis);
     }
     if (st != SPS_OK) {
         sps_cli_print_error("run", &err);
@@ -399,15 +558,30 @@ int sps_cmd_run(int argc, char **argv)
     /* 3. the report: clinical file + measurements -> decision (src/report) */
     char created[32];
     iso_now(created);
-    sps_report_series ser = {p->series.series_uid, p->series.modality, p->series.series_description,
-                             "measurements"};
+    sps_report_series ser[2 * RUN_MAX_SERIES];
+    char roles[2 * RUN_MAX_SERIES][160];
+    sps_str al = {0}, sl = {0};
+    for (size_t i = 0; i < np; i++) {
+        const sps_pipeline *p = rp[i].p;
+        part_role(roles[i], sizeof roles[i], mjson, p->series.series_uid, np);
+        ser[i] = (sps_report_series){p->series.series_uid, p->series.modality, p->series.series_description, roles[i]};
+        if (rp[i].annotations)
+            sps_str_printf(&al, "%s%s", al.len ? ", " : "", rp[i].annotations);
+        if (rp[i].seeds)
+            sps_str_printf(&sl, "%s%s", sl.len ? ", " : "", rp[i].seeds);
+    }
+    ann_list = al.len ? sps_str_detach(&al) : NULL; /* NULL: no such file (the report leaves it out) */
+    seeds_list = sl.len ? sps_str_detach(&sl) : NULL;
+    sps_str_free(&al);
+    sps_str_free(&sl);
+    const sps_pipeline *p = rp[0].p;
     sps_report_inputs in;
     memset(&in, 0, sizeof in);
     in.study_uid = p->series.study_uid;
-    in.series = &ser;
-    in.nseries = 1;
-    in.annotations_file = req.annotations_path;
-    in.seeds_file = auto_path;
+    in.series = ser;
+    in.nseries = np;
+    in.annotations_file = ann_list;
+    in.seeds_file = seeds_list;
     in.clinical_file = clinical;
     in.patient.name = p->series.patient_name;
     in.patient.id = p->series.patient_id;
@@ -442,14 +616,15 @@ int sps_cmd_run(int argc, char **argv)
         goto done;
     }
     st = sps_run_write_text(&out, "measurements.json", mjson, &err);
-    if (st == SPS_OK && au)
-        st = sps_run_write_text(&out, "auto-annotations.json", sps_auto_annotations_json(au), &err);
+    for (size_t i = 0; i < np && st == SPS_OK; i++)
+        if (rp[i].au)
+            st = sps_run_write_text(&out, rp[i].auto_name, sps_auto_annotations_json(rp[i].au), &err);
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "case.json", case_json, &err);
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.txt", rep_txt, &err);
     if (st == SPS_OK)
-        sps_run_write_images(&parts, &out, p, r, models, mjson, rep_json, !no_dicom); /* snapshots, SR, SC: never fatal */
+        sps_run_write_images(&parts, &out, pls, np, r, models, mjson, rep_json, !no_dicom); /* never fatal */
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.json", rep_json, &err);
     if (st == SPS_OK)
@@ -478,9 +653,10 @@ int sps_cmd_run(int argc, char **argv)
     if (csv && !csv_failed)
         printf("csv:       %s (rows appended)\n", csv);
     printf("audit:     %s/measurements.json, %s/case.json\n", out.dir, out.dir);
-    if (au)
-        printf("auto:      %s/auto-annotations.json (the derived items: correct them and rerun with --annotations)\n",
-               out.dir);
+    for (size_t i = 0; i < np; i++)
+        if (rp[i].au)
+            printf("auto:      %s/%s (the derived items: correct them and rerun with --annotations)\n", out.dir,
+                   rp[i].auto_name);
 
     sps_decision_status ds = sps_report_decision_status(r);
     if (ds == SPS_DECISION_INVALID) {
@@ -493,10 +669,13 @@ int sps_cmd_run(int argc, char **argv)
     }
     if (csv_failed && rc == SPS_EXIT_OK)
         rc = sps_cli_exit_for_status(st) == SPS_EXIT_INVALID ? SPS_EXIT_INVALID : SPS_EXIT_IO;
-    if (rc == SPS_EXIT_OK && (p->warnings || parts.failed)) {
-        if (p->warnings)
+    size_t skipped = 0;
+    for (size_t i = 0; i < np; i++)
+        skipped += rp[i].p->warnings;
+    if (rc == SPS_EXIT_OK && (skipped || parts.failed)) {
+        if (skipped)
             fprintf(stderr, "spinescore run: %zu file(s) of the series were skipped; see `spinescore info` for the load diagnostics\n",
-                    p->warnings);
+                    skipped);
         rc = SPS_EXIT_PARTIAL;
     }
 done:
@@ -508,8 +687,13 @@ done:
     sps_free(mjson);
     sps_free(ctext);
     sps_report_free(r);
-    sps_auto_free(au);
-    sps_pipeline_free(p);
+    for (size_t i = 0; i < np; i++) {
+        sps_free(rp[i].mjson);
+        sps_auto_free(rp[i].au);
+        sps_pipeline_free(rp[i].p);
+    }
+    free(ann_list);
+    free(seeds_list);
     sps_models_free(models);
     return rc;
 }

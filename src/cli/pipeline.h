@@ -59,6 +59,22 @@ int sps_pipeline_pixel_to_lps(const sps_pipeline *p, const char *series_uid, con
 sps_status sps_pipeline_set_annotations(sps_pipeline *p, const sps_models *models, const char *text, size_t len,
                                         const char *origin, sps_error *err);
 
+/**
+ * One measurement document from those of several series of one patient, all of one level
+ * (pipeline_merge.c): each component (bone_lesion, collapse with body_involvement, alignment,
+ * posterolateral, escc) from the first modality of its models/measurement.json `series_choice`
+ * list that measured it; its evidence and measurement groups gain `series_uid` and `modality`, and
+ * `other_series` with what the other series gave. The document gains `series_choice[]`
+ * ({component, series, other_series[], agree}) and `per_series[]` (every input document);
+ * `not_measured` lists what no series gave, the reason per modality.
+ * @return SPS_OK; SPS_EINVALID (levels differ: "--level" named); SPS_EFORMAT (model); SPS_ENOMEM.
+ */
+sps_status sps_pipeline_merge_measurements(char **out, const char *const *docs, size_t n, const sps_models *models,
+                                           sps_error *err);
+
+/** The components on which the series disagreed, as one line into @p text; returns their count. */
+size_t sps_pipeline_merge_disagreements(const char *merged_json, char *text, size_t size);
+
 void sps_pipeline_free(sps_pipeline *p);
 
 #endif

@@ -49,6 +49,7 @@ static void part_failed(sps_run_parts *parts, const char *what, const sps_error 
 typedef struct snap {
     char name[64];
     char description[160];
+    size_t part; /**< the series it was drawn on (index into the run's pipelines) */
 } snap;
 
 #ifdef SPS_HAVE_RENDER
@@ -61,6 +62,7 @@ typedef struct snap_ctx {
     sps_render_options opt;
     snap list[16];
     size_t n;
+    size_t part; /* index of c->p among the run's pipelines */
 } snap_ctx;
 
 static int snap_path(const snap_ctx *c, const char *name, char *path, size_t size)
@@ -80,6 +82,7 @@ static void snap_done(snap_ctx *c, sps_status st, const char *name, const char *
     if (c->n < sizeof c->list / sizeof c->list[0]) {
         sps_strlcpy(c->list[c->n].name, name, sizeof c->list[c->n].name);
         sps_strlcpy(c->list[c->n].description, description, sizeof c->list[c->n].description);
+        c->list[c->n].part = c->part;
         c->n++;
     }
     c->parts->snapshots++;
@@ -325,7 +328,16 @@ static void snap_summary(snap_ctx *c, const char *level, const char *report_json
     cJSON_Delete(root);
 }
 
-static void write_snapshots(snap_ctx *c, const char *mjson, const char *report_json)
+/* A measurement group drawn on this series: a run over several series records which series each
+ * group came from (pipeline_merge.c); a single-series run has no such member. */
+static const cJSON *on_series(const cJSON *grp, const sps_pipeline *p)
+{
+    const char *uid = jstr(grp, "series_uid");
+    return grp && (!uid || strcmp(uid, p->series.series_uid) == 0) ? grp : NULL;
+}
+
+static void write_snapshots(snap_ctx *c, const sps_pipeline *const *ps, size_t nps, const char *mjson,
+                            const char *report_json)
 {
     char dir[4400];
     snprintf(dir, sizeof dir, "%s/snapshots", c->o->stage);
@@ -341,10 +353,18 @@ static void write_snapshots(snap_ctx *c, const char *mjson, const char *report_j
     const cJSON *meas = jget(m, "measurements");
     if (level) {
         const cJSON *lesion = jget(m, "lesion");
-        snap_morphometry(c, level, jget(meas, "collapse"));
-        snap_lesion(c, level, jget(meas, "bone_lesion"), lesion);
-        snap_alignment(c, level, jget(meas, "alignment"));
-        snap_canal(c, level, jget(meas, "escc"), lesion);
+        for (size_t i = 0; i < nps; i++) { /* each finding on the series it was measured on */
+            c->p = ps[i];
+            c->part = i;
+            c->opt.series_description = ps[i]->series.series_description;
+            c->opt.series_uid = ps[i]->series.series_uid;
+            snap_morphometry(c, level, on_series(jget(meas, "collapse"), ps[i]));
+            snap_lesion(c, level, on_series(jget(meas, "bone_lesion"), ps[i]), lesion);
+            snap_alignment(c, level, on_series(jget(meas, "alignment"), ps[i]));
+            snap_canal(c, level, on_series(jget(meas, "escc"), ps[i]), lesion);
+        }
+        c->p = ps[0];
+        c->part = 0;
         snap_summary(c, level, report_json);
     }
     cJSON_Delete(m);
@@ -389,69 +409,102 @@ static sps_status read_sources(sps_dicom_image_ref **imgs, size_t *n, sps_dicom_
     return SPS_OK;
 }
 
-static void write_dicom(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                        const snap *snaps, size_t nsnaps)
+/* The snapshots drawn on one series as Secondary Captures in that series' study (a new series). */
+static void write_sc(sps_run_parts *parts, const sps_run_out *o, size_t part, const sps_dicom_study_header *hdr,
+                     const sps_dicom_image_ref *imgs, size_t nimg, const snap *snaps, size_t nsnaps)
 {
     sps_error err;
     sps_error_clear(&err);
-    sps_dicom_image_ref *imgs = NULL;
-    size_t nimg = 0;
-    sps_dicom_study_header hdr;
-    memset(&hdr, 0, sizeof hdr);
-    sps_status st = read_sources(&imgs, &nimg, &hdr, p, &err);
-    if (st != SPS_OK) {
-        part_failed(parts, "report-sr.dcm and snapshots-sc/", &err);
-        return;
+    char path[4400], png[4400], series_uid[65] = "";
+    for (size_t i = 0; i < nsnaps; i++) {
+        if (snaps[i].part != part)
+            continue;
+        if (!series_uid[0])
+            sps_dicom_new_uid(series_uid);
+        sps_sc_image sc;
+        memset(&sc, 0, sizeof sc);
+        sc.study = hdr;
+        sc.series_uid = series_uid;
+        sc.instance_number = (int)i + 1;
+        sc.description = snaps[i].description;
+        sc.sources = imgs;
+        sc.nsources = nimg;
+        char base[64];
+        sps_strlcpy(base, snaps[i].name, sizeof base);
+        char *dot = strrchr(base, '.');
+        if (dot)
+            *dot = '\0';
+        snprintf(png, sizeof png, "%s/snapshots/%s", o->stage, snaps[i].name);
+        snprintf(path, sizeof path, "%s/snapshots-sc/%s.dcm", o->stage, base);
+        sps_status st = sps_dicom_write_sc_png(path, png, &sc, NULL, &err);
+        if (st == SPS_OK) {
+            parts->secondary++;
+        } else {
+            char what[96];
+            snprintf(what, sizeof what, "snapshots-sc/%s.dcm", base);
+            part_failed(parts, what, &err);
+        }
     }
-    char path[4400], png[4400];
-    snprintf(path, sizeof path, "%s/report-sr.dcm", o->stage);
-    sps_sr_result res;
-    st = sps_report_write_sr(r, &hdr, imgs, nimg, path, &res, &err);
-    if (st == SPS_OK)
-        parts->sr = 1;
-    else
-        part_failed(parts, "report-sr.dcm", &err);
+}
+
+static void write_dicom(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *const *ps, size_t nps,
+                        const sps_report *r, const snap *snaps, size_t nsnaps)
+{
+    sps_error err;
+    sps_error_clear(&err);
+    sps_dicom_image_ref *all = NULL; /* the SR's images: every series in the study of the first */
+    size_t nall = 0;
+    sps_dicom_study_header first;
+    memset(&first, 0, sizeof first);
+    char path[4400];
     if (nsnaps) {
         snprintf(path, sizeof path, "%s/snapshots-sc", o->stage);
         if (mkdir(path, 0777) != 0) {
             sps_error_set(&err, SPS_EIO, path, "cannot create the folder");
             part_failed(parts, "snapshots-sc/", &err);
-        } else {
-            char series_uid[65];
-            sps_dicom_new_uid(series_uid);
-            for (size_t i = 0; i < nsnaps; i++) {
-                sps_sc_image sc;
-                memset(&sc, 0, sizeof sc);
-                sc.study = &hdr;
-                sc.series_uid = series_uid;
-                sc.instance_number = (int)i + 1;
-                sc.description = snaps[i].description;
-                sc.sources = imgs;
-                sc.nsources = nimg;
-                char base[64];
-                sps_strlcpy(base, snaps[i].name, sizeof base);
-                char *dot = strrchr(base, '.');
-                if (dot)
-                    *dot = '\0';
-                snprintf(png, sizeof png, "%s/snapshots/%s", o->stage, snaps[i].name);
-                snprintf(path, sizeof path, "%s/snapshots-sc/%s.dcm", o->stage, base);
-                st = sps_dicom_write_sc_png(path, png, &sc, NULL, &err);
-                if (st == SPS_OK) {
-                    parts->secondary++;
-                } else {
-                    char what[96];
-                    snprintf(what, sizeof what, "snapshots-sc/%s.dcm", base);
-                    part_failed(parts, what, &err);
-                }
-            }
+            nsnaps = 0;
         }
     }
-    free(imgs);
+    for (size_t i = 0; i < nps; i++) {
+        sps_dicom_image_ref *imgs = NULL;
+        size_t nimg = 0;
+        sps_dicom_study_header hdr;
+        memset(&hdr, 0, sizeof hdr);
+        sps_status st = read_sources(&imgs, &nimg, &hdr, ps[i], &err);
+        if (st != SPS_OK) {
+            part_failed(parts, i == 0 ? "report-sr.dcm and snapshots-sc/" : "snapshots-sc/ of a series", &err);
+            if (i == 0)
+                return;
+            continue;
+        }
+        write_sc(parts, o, i, &hdr, imgs, nimg, snaps, nsnaps);
+        if (i == 0)
+            first = hdr;
+        if (i == 0 || strcmp(hdr.study_uid, first.study_uid) == 0) {
+            sps_dicom_image_ref *grown = realloc(all, (nall + nimg) * sizeof *all);
+            if (grown) {
+                all = grown;
+                memcpy(all + nall, imgs, nimg * sizeof *imgs);
+                nall += nimg;
+            }
+        }
+        free(imgs);
+    }
+    snprintf(path, sizeof path, "%s/report-sr.dcm", o->stage);
+    sps_sr_result res;
+    sps_status st = all ? sps_report_write_sr(r, &first, all, nall, path, &res, &err)
+                        : sps_error_set(&err, SPS_ENOMEM, path, "out of memory");
+    if (st == SPS_OK)
+        parts->sr = 1;
+    else
+        part_failed(parts, "report-sr.dcm", &err);
+    free(all);
 }
 #endif /* SPS_HAVE_DICOM_SR */
 
-void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *mjson, const char *report_json, int dicom)
+void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *const *ps, size_t nps,
+                          const sps_report *r, const sps_models *models, const char *mjson, const char *report_json,
+                          int dicom)
 {
     memset(parts, 0, sizeof *parts);
     const snap *snaps = NULL;
@@ -462,11 +515,8 @@ void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_
     memset(&c, 0, sizeof c);
     c.parts = parts;
     c.o = o;
-    c.p = p;
     c.models = models;
-    c.opt.series_description = p->series.series_description;
-    c.opt.series_uid = p->series.series_uid;
-    write_snapshots(&c, mjson, report_json);
+    write_snapshots(&c, ps, nps, mjson, report_json);
     sps_render_release_caches();
     snaps = c.list;
     nsnaps = c.n;
@@ -479,10 +529,11 @@ void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_
     parts->have_sr = 1;
     parts->dicom_off = !dicom;
     if (dicom)
-        write_dicom(parts, o, p, r, snaps, nsnaps);
+        write_dicom(parts, o, ps, nps, r, snaps, nsnaps);
 #else
     (void)o;
-    (void)p;
+    (void)ps;
+    (void)nps;
     (void)r;
     (void)dicom;
     (void)snaps;

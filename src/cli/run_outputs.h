@@ -29,9 +29,13 @@ typedef struct sps_run_parts {
 sps_status sps_run_write_text(const sps_run_out *o, const char *name, const char *text, sps_error *err);
 
 /** Snapshots, SR and Secondary Captures (unless !@p dicom) into the staging folder, as far as the
- *  build has them. */
-void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *p, const sps_report *r,
-                          const sps_models *models, const char *mjson, const char *report_json, int dicom);
+ *  build has them. @p ps: the run's series (@p nps >= 1; the first is the primary): each finding is
+ *  drawn on the series it was measured on (the measurement group's series_uid when @p mjson merges
+ *  several), its Secondary Capture goes into that series' study; the SR goes into the first
+ *  series' study and references the images of every series of that study. */
+void sps_run_write_images(sps_run_parts *parts, const sps_run_out *o, const sps_pipeline *const *ps, size_t nps,
+                          const sps_report *r, const sps_models *models, const char *mjson, const char *report_json,
+                          int dicom);
 
 /** "snapshots: ..." / "DICOM: ..." lines for the end of the run (paths under @p dir). */
 void sps_run_print_parts(const sps_run_parts *parts, const char *dir);

@@ -166,6 +166,8 @@ sps_status sps_report_write_sr(const sps_report *r, const sps_dicom_study_header
             add_meas(b, &nm, &p, "SPS-HM", "Middle vertebral body height", v, "mm", "mm", pts, "sup_mid", "inf_mid");
         if (num(col, "hp_mm", &v))
             add_meas(b, &nm, &p, "SPS-HP", "Posterior vertebral body height", v, "mm", "mm", pts, "sup_post", "inf_post");
+        for (size_t k = 0; k < nm; k++) /* the points lie on the series that measured the collapse */
+            b->m[k].series_uid = sps_rep__js(col, "series_uid");
         if (num(col, "collapse_pct", &v))
             add_meas(b, &nm, &p, "SPS-COLLAPSE", "Vertebral body height loss", v, "%", "%", NULL, NULL, NULL);
         const cJSON *al = cJSON_GetObjectItemCaseSensitive(ms, "alignment");

@@ -85,8 +85,11 @@ char *sps_str_detach(sps_str *s)
         sps_str_free(s);
         return NULL;
     }
-    if (!s->ptr && !reserve(s, 0))
-        return NULL;
+    if (!s->ptr) {
+        if (!reserve(s, 0))
+            return NULL;
+        s->ptr[0] = '\0'; /* nothing appended: an empty string */
+    }
     char *p = s->ptr;
     s->ptr = NULL;
     s->len = s->cap = 0;

@@ -9,7 +9,8 @@ SPS_BEGIN_DECL
 
 /** The source image a point lies on (nearest plane within the document's tolerance, inside the
  *  image) and its SCOORD column/row. Returns 0, or -1 when it lies on none. */
-int sps_sr__locate(const sps_sr_document *doc, const double lps[3], size_t *image, double *column, double *row);
+int sps_sr__locate(const sps_sr_document *doc, const double lps[3], const char *series_uid, size_t *image,
+                   double *column, double *row);
 
 /** The tEXt value of @p key in a PNG (chunks before the image data) into buf; 1 if found. */
 int sps_png__text(const char *path, const char *key, char *buf, size_t n);

@@ -45,12 +45,15 @@ int sps_dicom_image_project(const sps_dicom_image_ref *img, const double lps[3],
     return 0;
 }
 
-int sps_sr__locate(const sps_sr_document *doc, const double lps[3], size_t *image, double *column, double *row)
+int sps_sr__locate(const sps_sr_document *doc, const double lps[3], const char *series_uid, size_t *image,
+                   double *column, double *row)
 {
     size_t best = (size_t)-1;
     double bd = INFINITY, second = INFINITY, bc = 0, br = 0;
     for (size_t i = 0; i < doc->nimages; i++) {
         double c, r, dist;
+        if (series_uid && series_uid[0] && strcmp(doc->images[i].series_uid, series_uid) != 0)
+            continue;
         if (sps_dicom_image_project(&doc->images[i], lps, &c, &r, &dist) != 0)
             continue;
         if (dist < bd) {

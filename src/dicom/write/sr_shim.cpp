@@ -152,7 +152,7 @@ void write_sr(const char *path, const sps_sr_document *doc, sps_sr_result *res)
             int one_image = n > 0;
             size_t found = 0;
             for (size_t p = 0; p < n; p++) {
-                if (sps_sr__locate(doc, me.points_lps[p], &img_of[p], &cr[p][0], &cr[p][1]) != 0) {
+                if (sps_sr__locate(doc, me.points_lps[p], me.series_uid, &img_of[p], &cr[p][0], &cr[p][1]) != 0) {
                     img_of[p] = (size_t)-1;
                     lost++;
                     one_image = 0;

@@ -448,8 +448,28 @@ static sps_status run_canal(cJSON **doc, char *level_out, const sps_pipeline *p,
 /* CT: body seeds -> sps_seg_ct_find_body; the first lesion seed (with a reference_bone seed as
  * its reference sphere, else the neighbouring body's core) -> sps_seg_ct_find_lesion; all written
  * as one annotation document by sps_seg_ct_annotations_json. */
-static sps_status run_ct(cJSON **doc, char *lesion_level, char *names, size_t names_size, const sps_pipeline *p,
-                         const sps_models *models, const seed *s, size_t n, const char *path, sps_error *err)
+/* The first of the six points of @p b outside the volume (a body cut by the edge of the series), or NULL. */
+static const char *point_outside(const sps_seg_ct_body *b, const sps_volume *vol, double lps_out[3])
+{
+    static const char *const names[6] = {"sup_ant", "sup_mid", "sup_post", "inf_ant", "inf_mid", "inf_post"};
+    const double *pts[6] = {b->points.sup_ant, b->points.sup_mid, b->points.sup_post,
+                            b->points.inf_ant, b->points.inf_mid, b->points.inf_post};
+    const sps_geometry *g = sps_volume_geometry(vol);
+    for (int i = 0; i < 6; i++) {
+        double ijk[3];
+        sps_geometry_lps_to_index(ijk, g, pts[i]);
+        for (int d = 0; d < 3; d++)
+            if (!(ijk[d] >= -0.5 && ijk[d] <= (double)g->dims[d] - 0.5)) {
+                memcpy(lps_out, pts[i], 3 * sizeof(double));
+                return names[i];
+            }
+    }
+    return NULL;
+}
+
+static sps_status run_ct(sps_auto *a, cJSON **doc, char *lesion_level, char *names, size_t names_size,
+                         const sps_pipeline *p, const sps_models *models, const seed *s, size_t n, const char *path,
+                         sps_error *err)
 {
     *doc = NULL;
     names[0] = '\0';
@@ -484,6 +504,13 @@ static sps_status run_ct(cJSON **doc, char *lesion_level, char *names, size_t na
         if ((st = sps_seg_ct_find_body(&bodies[nb], p->volume, models, s[i].lps, &e)) != SPS_OK) {
             st = sps_error_set(err, st, path, "%s: the body path failed: %s: %s", s[i].name, e.where, e.message);
             goto done;
+        }
+        double out_lps[3];
+        const char *out_pt = point_outside(&bodies[nb], p->volume, out_lps);
+        if (out_pt) { /* the series ends inside this body: its heights cannot be measured */
+            add_note(a, "%s: %s not measured: the body reaches past the edge of the series (%s at %.1f, %.1f, %.1f mm LPS "
+                        "is outside the volume)", s[i].name, s[i].level, out_pt, out_lps[0], out_lps[1], out_lps[2]);
+            continue;
         }
         levels[nb] = s[i].level;
         bp[nb] = &bodies[nb];
@@ -688,7 +715,7 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
                 cts[k++] = s[i];
         cJSON *doc = NULL;
         char names[400];
-        st = run_ct(&doc, lesion_level, names, sizeof names, p, models, cts, k, seeds_path, err);
+        st = run_ct(a, &doc, lesion_level, names, sizeof names, p, models, cts, k, seeds_path, err);
         free(cts);
         if (st != SPS_OK)
             goto fail;

@@ -23,4 +23,10 @@ if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST
     COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
             SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_run_multi.sh)
   set_tests_properties(test_cli_run_multi PROPERTIES LABELS e2e)
+  if(NOT SPS_SANITIZE)  # valgrind and the sanitizers do not mix; the ASan build has its own check
+    add_test(NAME test_valgrind_run  # run end to end under memcheck: no errors, no leaks
+      COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
+              SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_valgrind_run.sh)
+    set_tests_properties(test_valgrind_run PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 1800)
+  endif()
 endif()

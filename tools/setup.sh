@@ -11,6 +11,7 @@ packages=(
   libdcmtk-dev dcmtk libinsighttoolkit5-dev libgdcm-tools
   libpng-dev libcairo2-dev fonts-dejavu-core
   python3 python3-jsonschema python3-pydicom dicom3tools dcm2niix
+  valgrind
 )
 missing=()
 for p in "${packages[@]}"; do

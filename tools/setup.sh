@@ -12,6 +12,7 @@ packages=(
   libpng-dev libcairo2-dev fonts-dejavu-core
   python3 python3-jsonschema python3-pydicom dicom3tools dcm2niix
   valgrind
+  parallel  # GNU parallel: spinescore batch --only across cores and hosts (docs/scale-out.md)
 )
 missing=()
 for p in "${packages[@]}"; do

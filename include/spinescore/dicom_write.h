@@ -43,6 +43,13 @@ typedef struct sps_dw_series {
     double window_width;           /**< > 0 */
     const char *patient_name;      /**< required, e.g. "PHANTOM^SPINE" */
     const char *patient_id;        /**< required, e.g. "SPS-PHANTOM-7" */
+    /* optional identifiers (NULL: the type-2 attributes are written empty, the others left out) */
+    const char *patient_birth_date;   /**< (0010,0030) YYYYMMDD */
+    const char *accession_number;     /**< (0008,0050) */
+    const char *institution_name;     /**< (0008,0080) */
+    const char *referring_physician;  /**< (0008,0090) */
+    const char *performing_physician; /**< (0008,1050) */
+    const char *reading_physician;    /**< (0008,1060) NameOfPhysiciansReadingStudy */
     const char *study_description; /**< optional */
     const char *series_description;/**< optional */
     const char *study_date;        /**< YYYYMMDD; NULL: "20000101" (fixed so output is reproducible) */

@@ -45,5 +45,6 @@ int sps_cmd_scan(int argc, char **argv); /* cmd_scan.c, built with the dicom mod
 int sps_cmd_info(int argc, char **argv); /* cmd_info.c, built with the dicom module */
 int sps_cmd_measure(int argc, char **argv); /* cmd_measure.c, built with the dicom and measure modules */
 int sps_cmd_run(int argc, char **argv);     /* cmd_run.c, built with the dicom, measure and report modules */
+int sps_cmd_batch(int argc, char **argv);   /* cmd_batch.c, built with run */
 
 #endif

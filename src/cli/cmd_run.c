@@ -236,7 +236,10 @@ sps_status sps_run_write_text(const sps_run_out *o, const char *name, const char
 
 static void iso_now(char out[32])
 {
-    time_t t = time(NULL);
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org): set by `spinescore batch` so a resumed batch
+     * writes the same bytes as an uninterrupted one */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = sde && *sde && strspn(sde, "0123456789") == strlen(sde) ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);

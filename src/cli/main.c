@@ -18,6 +18,7 @@ static const sps_cli_command commands[] = {
 #endif
 #if defined(SPS_HAVE_DICOM) && defined(SPS_HAVE_MEASURE) && defined(SPS_HAVE_REPORT)
     {"run", "the whole case: measure, merge with the clinical file, score, write report (+ snapshots, SR)", sps_cmd_run},
+    {"batch", "many cases from a manifest CSV, each as `run`, unattended and resumable; summary CSV", sps_cmd_batch},
 #endif
 };
 

@@ -47,8 +47,14 @@ sps_status ph_write_dicom(const ph_model *m, const ph_image *img, const char *di
     }
     s.window_center = a->window_center;
     s.window_width = a->window_width;
-    s.patient_name = "PHANTOM^SPINE";
-    s.patient_id = pid;
+    s.patient_name = m->id_patient_name[0] ? m->id_patient_name : "PHANTOM^SPINE";
+    s.patient_id = m->id_patient_id[0] ? m->id_patient_id : pid;
+    s.patient_birth_date = m->id_birth_date[0] ? m->id_birth_date : NULL;
+    s.accession_number = m->id_accession[0] ? m->id_accession : NULL;
+    s.institution_name = m->id_institution[0] ? m->id_institution : NULL;
+    s.referring_physician = m->id_referring[0] ? m->id_referring : NULL;
+    s.performing_physician = m->id_performing[0] ? m->id_performing : NULL;
+    s.reading_physician = m->id_reading[0] ? m->id_reading : NULL;
     s.study_description = "SYNTHETIC SPINE PHANTOM - NOT PATIENT DATA";
     s.series_description = desc;
     s.series_number = a->is_mr ? 2 : 1;

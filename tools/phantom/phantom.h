@@ -130,6 +130,10 @@ typedef struct ph_model {
     ph_acq acq;
     int focus;            /**< vertebra the truth's "expected" block describes */
     int first_level;      /**< level index of vert[0] (0 = T1) */
+    /* optional "identifiers" of the spec (tests of de-identification); "" = the synthetic
+     * defaults (PHANTOM^SPINE, SPS-PHANTOM-<seed>, empty type-2 attributes) */
+    char id_patient_name[64], id_patient_id[64], id_birth_date[16], id_accession[32], id_institution[64],
+        id_referring[64], id_performing[64], id_reading[64];
 } ph_model;
 
 /** Rendered volume: values in output units (HU or MR signal) and labels at voxel centres. */

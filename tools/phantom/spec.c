@@ -313,7 +313,8 @@ sps_status ph_model_from_json(ph_model *m, const char *text, const char *src, lo
         return sps_error_set(err, SPS_EFORMAT, w, "invalid JSON near line %d, column %d", line, col);
     }
     static const char *const keys[] = {"name", "description", "seed", "levels", "focus", "tissue",
-                                       "acquisition", "lesions", "collapse", "alignment", "epidural", NULL};
+                                       "acquisition", "lesions", "collapse", "alignment", "epidural",
+                                       "identifiers", NULL};
     sps_status st = check_keys(&c, root, "$", keys);
     const char *name = "phantom";
     if (st == SPS_OK)
@@ -328,6 +329,28 @@ sps_status ph_model_from_json(ph_model *m, const char *text, const char *src, lo
     if (st == SPS_OK)
         st = get_num(&c, root, "seed", "$", 0, 4294967295.0, 0, &seed);
     m->seed = seed_override >= 0 ? (uint64_t)seed_override : (uint64_t)seed;
+
+    /* identifiers (optional): written into the DICOM headers, for de-identification tests */
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(root, "identifiers");
+    if (st == SPS_OK && ids) {
+        static const char *const ik[] = {"patient_name", "patient_id", "patient_birth_date", "accession_number",
+                                         "institution_name", "referring_physician", "performing_physician",
+                                         "reading_physician", NULL};
+        char *const dst[] = {m->id_patient_name, m->id_patient_id, m->id_birth_date, m->id_accession,
+                             m->id_institution, m->id_referring, m->id_performing, m->id_reading};
+        const size_t size[] = {sizeof m->id_patient_name, sizeof m->id_patient_id, sizeof m->id_birth_date,
+                               sizeof m->id_accession, sizeof m->id_institution, sizeof m->id_referring,
+                               sizeof m->id_performing, sizeof m->id_reading};
+        st = check_keys(&c, ids, "$.identifiers", ik);
+        for (int i = 0; st == SPS_OK && ik[i]; i++) {
+            const char *v = NULL;
+            st = get_str(&c, ids, ik[i], "$.identifiers", 0, &v);
+            if (st == SPS_OK && v && strlen(v) >= size[i])
+                st = fail(&c, "$.identifiers", "%s: at most %zu characters", ik[i], size[i] - 1);
+            else if (st == SPS_OK && v)
+                sps_strlcpy(dst[i], v, size[i]);
+        }
+    }
 
     /* levels */
     const cJSON *lv = cJSON_GetObjectItemCaseSensitive(root, "levels");

@@ -192,8 +192,8 @@ static cJSON *series_json(const ph_model *m)
     add_num(s, "blur_sigma_mm", a->blur_sigma_mm);
     char pid[64];
     snprintf(pid, sizeof pid, "SPS-PHANTOM-%llu", (unsigned long long)m->seed);
-    cJSON_AddStringToObject(s, "patient_name", "PHANTOM^SPINE");
-    cJSON_AddStringToObject(s, "patient_id", pid);
+    cJSON_AddStringToObject(s, "patient_name", m->id_patient_name[0] ? m->id_patient_name : "PHANTOM^SPINE");
+    cJSON_AddStringToObject(s, "patient_id", m->id_patient_id[0] ? m->id_patient_id : pid);
     sps_dicom_make_uid(uid, seed, "study", 0, NULL);
     cJSON_AddStringToObject(s, "study_instance_uid", uid);
     sps_dicom_make_uid(uid, seed, "series", 0, NULL);

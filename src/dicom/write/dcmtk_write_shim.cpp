@@ -90,7 +90,7 @@ sps_status write_slice(const char *path, const sps_dw_series *s, const sps_dw__s
     // Patient (obviously synthetic)
     put(d, DCM_PatientName, s->patient_name, "(0010,0010)");
     put(d, DCM_PatientID, s->patient_id, "(0010,0020)");
-    put(d, DCM_PatientBirthDate, "", "(0010,0030)");
+    put(d, DCM_PatientBirthDate, s->patient_birth_date ? s->patient_birth_date : "", "(0010,0030)");
     put(d, DCM_PatientSex, "O", "(0010,0040)");
     put(d, DCM_PatientIdentityRemoved, "YES", "(0012,0062)");
     put(d, DCM_DeidentificationMethod, "synthetic phantom, no patient data", "(0012,0063)");
@@ -98,9 +98,15 @@ sps_status write_slice(const char *path, const sps_dw_series *s, const sps_dw__s
     put(d, DCM_StudyInstanceUID, sl->study_uid, "(0020,000D)");
     put(d, DCM_StudyDate, date, "(0008,0020)");
     put(d, DCM_StudyTime, time, "(0008,0030)");
-    put(d, DCM_ReferringPhysicianName, "", "(0008,0090)");
+    put(d, DCM_ReferringPhysicianName, s->referring_physician ? s->referring_physician : "", "(0008,0090)");
     put(d, DCM_StudyID, "1", "(0020,0010)");
-    put(d, DCM_AccessionNumber, "", "(0008,0050)");
+    put(d, DCM_AccessionNumber, s->accession_number ? s->accession_number : "", "(0008,0050)");
+    if (s->institution_name)
+        put(d, DCM_InstitutionName, s->institution_name, "(0008,0080)");
+    if (s->performing_physician)
+        put(d, DCM_PerformingPhysicianName, s->performing_physician, "(0008,1050)");
+    if (s->reading_physician)
+        put(d, DCM_NameOfPhysiciansReadingStudy, s->reading_physician, "(0008,1060)");
     if (s->study_description)
         put(d, DCM_StudyDescription, s->study_description, "(0008,1030)");
     // General Series

@@ -30,3 +30,12 @@ if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST
     set_tests_properties(test_valgrind_run PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 1800)
   endif()
 endif()
+if(TARGET sps-phantom AND "dicom" IN_LIST SPS_HAVE_MODULES AND "measure" IN_LIST SPS_HAVE_MODULES
+   AND "report" IN_LIST SPS_HAVE_MODULES)
+  foreach(t test_cli_batch test_cli_batch_parallel)  # spinescore batch: resume, failures, de-identification; GNU parallel
+    add_test(NAME ${t}
+      COMMAND ${CMAKE_COMMAND} -E env SPS_BIN=$<TARGET_FILE:spinescore> SPS_PHANTOM=$<TARGET_FILE:sps-phantom>
+              SPS_SOURCE_DIR=${PROJECT_SOURCE_DIR} bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/${t}.sh)
+    set_tests_properties(${t} PROPERTIES LABELS e2e SKIP_RETURN_CODE 77)
+  endforeach()
+endif()

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -369,7 +370,9 @@ static void progress_line(batch *b)
 
 static void log_case(batch *b, const bcase *c, const char *what, double secs)
 {
-    if (b->tty) {
+    if (b->tty) { /* a case that did not end ok keeps its line above the progress line */
+        if (strcmp(what, "ok") != 0 && strcmp(what, "already complete") != 0)
+            fprintf(stderr, "\r\033[Kspinescore batch: row %zu %s: %s\n", c->number, c->folder, what);
         progress_line(b);
         return;
     }
@@ -902,7 +905,7 @@ int sps_cmd_batch(int argc, char **argv)
                         continue;
                     running--;
                     if (c->timed_out)
-                        finish_case(b, c, "timeout", (long)b->timeout);
+                        finish_case(b, c, "timeout", (long)ceil(b->timeout));
                     else if (WIFSIGNALED(status))
                         finish_case(b, c, "signal", WTERMSIG(status));
                     else

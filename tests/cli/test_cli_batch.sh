@@ -11,6 +11,8 @@
 #      (cases/, work/ logs, summary.csv) equals the uninterrupted batch byte for byte, with no
 #      normalisation (report.json's `created` comes from the batch's SOURCE_DATE_EPOCH, kept in
 #      DIR/work/source-date-epoch). A fixed input turns a failed case into ok on the next rerun.
+#      A case whose run process is killed (a crash) is failed with its signal, the batch goes on,
+#      a rerun retries it; --timeout kills and records a case.
 #   3. de-identification: phantoms with distinctive PatientName, PatientID, BirthDate,
 #      AccessionNumber, InstitutionName and referring / performing / reading physician names, in
 #      a study folder named after the "patient": no output byte (every file, file name and link,
@@ -147,6 +149,25 @@ contains "resume retries the failed case" "$(cat "$tmp/B2.err")" "broken-clinica
 ls -A "$B/cases" | grep -q partial; [ $? != 0 ]; ok "no staging folder left in cases/" $?
 d=$(diff -r --no-dereference "$A" "$B" 2>&1); ok "killed+resumed batch folder equals the uninterrupted one byte for byte${d:+: $(printf '%s' "$d" | head -c 800)}" $([ -z "$d" ]; echo $?)
 cmp -s "$A/summary.csv" "$B/summary.csv"; ok "summary.csv identical" $?
+# a case that crashes (its run process killed from outside, as a segfault would) is recorded with
+# its signal, the batch goes on, and a rerun retries it: then equal to the uninterrupted batch
+if command -v pgrep >/dev/null; then
+  K=$tmp/K; seed_epoch "$K"
+  "$bin" batch "$tmp/m/manifest.csv" --out "$K" -j 1 >/dev/null 2>&1 &
+  bgpid=$!; kid=
+  for i in $(seq 1 2000); do kid=$(pgrep -P "$bgpid" | head -1); [ -n "$kid" ] && break; sleep 0.01; done
+  [ -n "$kid" ] && kill -9 "$kid"
+  wait "$bgpid"; check "batch goes on after a crashed case: exit 1" 1 $?; bgpid=
+  st=$(python3 -c "import csv; print([(r['status'], 'killed by signal 9' in r['error']) for r in csv.DictReader(open('$K/summary.csv'))])")
+  [ "$st" = "[('failed', True), ('ok', False), ('ok', False), ('ok', False), ('failed', False), ('failed', False)]" ]
+  ok "crashed case failed with its signal, the others as before ($st)" $?
+  "$bin" batch "$tmp/m/manifest.csv" --out "$K" >/dev/null 2>&1
+  cmp -s "$A/summary.csv" "$K/summary.csv"; ok "rerun retries the crashed case: summary equals the uninterrupted batch" $?
+fi
+# --timeout: a case running longer is killed and recorded (the first row takes about a second)
+"$bin" batch "$tmp/m/manifest.csv" --out "$tmp/T" --only 1 --timeout 0.05 >/dev/null 2>&1; check "--timeout: exit 1" 1 $?
+"$bin" batch "$tmp/m/manifest.csv" --out "$tmp/T" --summary-only >/dev/null 2>&1
+grep -q ',failed,run timed out after 1 s and was killed' "$tmp/T/summary.csv"; ok "timed-out case recorded as failed" $?
 # a rerun of a complete batch changes nothing (every good case skipped)
 "$bin" batch "$tmp/m/manifest.csv" --out "$B" > /dev/null 2> "$tmp/B3.err"
 n=$(grep -c ": already complete$" "$tmp/B3.err"); [ "$n" = 4 ]; ok "rerun: 4 cases already complete ($n)" $?

@@ -336,10 +336,26 @@ static sps_status write_summary(batch *b, sps_error *err)
         sps_str_free(&s);
         return sps_error_set(err, SPS_ENOMEM, "summary.csv", "out of memory");
     }
+    /* writers hold work/summary.lock: a temporary summary.csv.tmp.* found under it was left by a
+     * killed writer */
     char p[PATH_MAX + 32];
+    pathf(p, sizeof p, "%s/work/summary.lock", b->out);
+    int lfd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (lfd >= 0 && flock(lfd, LOCK_EX) == 0) {
+        DIR *d = opendir(b->out);
+        for (struct dirent *e; d && (e = readdir(d));)
+            if (strncmp(e->d_name, "summary.csv.tmp.", 16) == 0) {
+                pathf(p, sizeof p, "%s/%s", b->out, e->d_name);
+                unlink(p);
+            }
+        if (d)
+            closedir(d);
+    }
     pathf(p, sizeof p, "%s/summary.csv", b->out);
     sps_status st = sps_write_file_atomic(p, s.ptr, s.len, err);
     sps_str_free(&s);
+    if (lfd >= 0)
+        close(lfd);
     return st;
 }
 
@@ -454,6 +470,14 @@ static int launch(batch *b, bcase *c)
     case_path(p, sizeof p, b, c, "exit");
     unlink(p);
     clean_stale(b, c);
+    DIR *wd = opendir(work); /* temporaries of a killed batch (exit.tmp.*, stderr.txt.tmp.*) */
+    for (struct dirent *e; wd && (e = readdir(wd));)
+        if (strstr(e->d_name, ".tmp.")) {
+            pathf(p, sizeof p, "%s/%s", work, e->d_name);
+            unlink(p);
+        }
+    if (wd)
+        closedir(wd);
     free(c->rows);
     c->rows = NULL;
 

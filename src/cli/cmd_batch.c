@@ -106,6 +106,7 @@ typedef struct batch {
     size_t total, done, ran, ok, partial, failed, skipped;
     double start;
     int tty, progress_shown;
+    sigset_t chld, oldmask; /**< SIGCHLD blocked: the loop waits for it with sigtimedwait */
 } batch;
 
 static double now_s(void)
@@ -560,6 +561,7 @@ static int launch(batch *b, bcase *c)
     pid_t pid = efd >= 0 && ofd >= 0 && nfd >= 0 ? fork() : -1;
     if (pid == 0) { /* child: async-signal-safe calls only until exec */
         setpgid(0, 0);
+        sigprocmask(SIG_SETMASK, &b->oldmask, NULL); /* SIGCHLD is blocked in the batch only */
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed batch takes its cases with it */
         if (getppid() != parent)
             _exit(127);
@@ -897,6 +899,9 @@ int sps_cmd_batch(int argc, char **argv)
         b->total += b->c[i].selected;
     if (!summary_only) {
         size_t next = 0, running = 0;
+        sigemptyset(&b->chld);
+        sigaddset(&b->chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &b->chld, &b->oldmask);
         while (next < b->n || running) {
             while (running < (size_t)b->jobs && next < b->n) {
                 bcase *c = &b->c[next++];
@@ -957,10 +962,11 @@ int sps_cmd_batch(int argc, char **argv)
                     progress_line(b);
                     last = t;
                 }
-                struct timespec ts = {0, 50 * 1000 * 1000};
-                nanosleep(&ts, NULL);
+                struct timespec ts = {0, 200 * 1000 * 1000}; /* until a child ends, at most 0.2 s */
+                sigtimedwait(&b->chld, NULL, &ts);
             }
         }
+        sigprocmask(SIG_SETMASK, &b->oldmask, NULL);
         if (b->progress_shown)
             fputc('\n', stderr);
     }

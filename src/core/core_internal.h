@@ -75,6 +75,12 @@ const cJSON *sps_m_obj(sps_ctx *ctx, const sps_model *m, const cJSON *parent, co
 const cJSON *sps_m_arr(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key);
 const char *sps_m_str(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key);
 int sps_m_num(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key, double *out);
+/** Members of model table rows read in passing (a band's "min", an option's "token"): on absence
+ *  or a wrong type they record a model error (sps_decide then fails with SPS_EFORMAT naming the
+ *  model and member) and return 0 or "" so that the caller can finish without a NULL. */
+int sps_m_int(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key);
+double sps_m_dbl(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key);
+const char *sps_m_tok(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key);
 const sps_model *sps_ctx__model(sps_ctx *ctx, const char *name);
 
 /** "sins@1.0.0" */

@@ -82,7 +82,7 @@ cJSON *sps_escc__grade(sps_ctx *ctx, const cJSON *lesion, const char *prefix, co
                            in.state == SPS_IN_INVALID ? "refused" : "not given");
         return res;
     }
-    const char *tok = cJSON_GetObjectItemCaseSensitive(g, "token")->valuestring;
+    const char *tok = sps_m_tok(ctx, m, g, "token");
     int rank = grade_rank(grades, tok);
     const char *cls = rank >= high_rank ? "high" : "low";
     const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(g, "label");

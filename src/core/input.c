@@ -64,6 +64,24 @@ int sps_m_num(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char 
     return 1;
 }
 
+int sps_m_int(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key)
+{
+    double v = 0.0;
+    return sps_m_num(ctx, m, parent, key, &v) ? (int)cJSON_GetObjectItemCaseSensitive(parent, key)->valueint : 0;
+}
+
+double sps_m_dbl(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key)
+{
+    double v = 0.0;
+    return sps_m_num(ctx, m, parent, key, &v) ? v : 0.0;
+}
+
+const char *sps_m_tok(sps_ctx *ctx, const sps_model *m, const cJSON *parent, const char *key)
+{
+    const char *s = sps_m_str(ctx, m, parent, key);
+    return s ? s : "";
+}
+
 /* ---- issues ----------------------------------------------------------------------------- */
 
 void sps_ctx__invalid(sps_ctx *ctx, sps_input *in, const char *problem, const cJSON *allowed)

@@ -88,7 +88,7 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
     if (escc_class && *escc_class) {
         n = escc_class;
         cJSON_AddStringToObject(jn, "value", n);
-        cJSON_AddStringToObject(jn, "escc_grade", cJSON_GetObjectItemCaseSensitive(escc, "grade")->valuestring);
+        cJSON_AddStringToObject(jn, "escc_grade", sps_m_tok(ctx, m, escc, "grade"));
         const cJSON *erule = cJSON_GetObjectItemCaseSensitive(escc, "rule");
         cJSON_AddStringToObject(jn, "rule", cJSON_IsString(erule) ? erule->valuestring : "escc.high_grade_from");
     } else {
@@ -262,7 +262,7 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
         if (!dim_ok(row, "n", n) || !myel_ok(row, myel_known, myel) || !dim_ok(row, "o", o) ||
             !dim_ok(row, "m", mm) || !dim_ok(row, "s", s))
             continue;
-        cJSON_AddItemToArray(possible, cJSON_CreateNumber(cJSON_GetObjectItemCaseSensitive(row, "row")->valuedouble));
+        cJSON_AddItemToArray(possible, cJSON_CreateNumber(sps_m_dbl(ctx, m, row, "row")));
         nposs++;
         chosen = row;
         const cJSON *rs_ = cJSON_GetObjectItemCaseSensitive(row, "s");
@@ -284,7 +284,7 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
         cJSON_Delete(possible);
     } else if (strcmp(status, "ok") == 0 && nposs == 1) {
         cJSON_Delete(possible);
-        int rown = cJSON_GetObjectItemCaseSensitive(row = chosen, "row")->valueint;
+        int rown = sps_m_int(ctx, m, row = chosen, "row");
         const cJSON *dec = cJSON_GetObjectItemCaseSensitive(chosen, "decision");
         const cJSON *wording = cJSON_GetObjectItemCaseSensitive(chosen, "wording");
         cJSON_AddNumberToObject(res, "row", rown);
@@ -316,8 +316,8 @@ cJSON *sps_noms__decide(sps_ctx *ctx, const cJSON *lesion, const char *prefix, c
                 const cJSON *r;
                 cJSON_ArrayForEach(r, possible)
                 {
-                    if (r->valueint == cJSON_GetObjectItemCaseSensitive(row, "row")->valueint) {
-                        const char *d = cJSON_GetObjectItemCaseSensitive(row, "decision")->valuestring;
+                    if (r->valueint == sps_m_int(ctx, m, row, "row")) {
+                        const char *d = sps_m_tok(ctx, m, row, "decision");
                         int dup = 0;
                         const cJSON *x;
                         cJSON_ArrayForEach(x, decs) if (strcmp(x->valuestring, d) == 0) dup = 1;

@@ -177,7 +177,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
                 }
                 cJSON *e = cJSON_CreateObject();
                 cJSON_AddStringToObject(e, "level", norm);
-                cJSON_AddStringToObject(e, "class", cJSON_GetObjectItemCaseSensitive(cls, "token")->valuestring);
+                cJSON_AddStringToObject(e, "class", sps_m_tok(ctx, m, cls, "token"));
                 cJSON_AddNumberToObject(e, "points", pts);
                 cJSON_AddItemToArray(scored, e);
                 if (pts > best) {
@@ -190,7 +190,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             if (all_ok && best_cls) {
                 loc_points = best;
                 loc_ok = 1;
-                cJSON_AddStringToObject(comp, "value", cJSON_GetObjectItemCaseSensitive(best_cls, "token")->valuestring);
+                cJSON_AddStringToObject(comp, "value", sps_m_tok(ctx, m, best_cls, "token"));
                 cJSON_AddNumberToObject(comp, "points", best);
                 cJSON_AddStringToObject(comp, "level", best_level);
                 cJSON_AddStringToObject(res, "scored_level", best_level);
@@ -210,7 +210,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             if (cls) {
                 loc_points = pts;
                 loc_ok = 1;
-                cJSON_AddStringToObject(comp, "value", cJSON_GetObjectItemCaseSensitive(cls, "token")->valuestring);
+                cJSON_AddStringToObject(comp, "value", sps_m_tok(ctx, m, cls, "token"));
                 cJSON_AddNumberToObject(comp, "points", pts);
                 cJSON_AddStringToObject(comp, "level", norm);
                 cJSON_AddStringToObject(res, "scored_level", norm);
@@ -235,7 +235,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             const cJSON *lbl = NULL;
             const cJSON *classes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m->root, "location"), "classes");
             const cJSON *c;
-            const char *tok = cJSON_GetObjectItemCaseSensitive(comp, "value")->valuestring;
+            const char *tok = sps_m_tok(ctx, m, comp, "value");
             cJSON_ArrayForEach(c, classes)
             {
                 const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "token");
@@ -286,7 +286,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
             sps_ctx__invalid(ctx, &in, "pain is a clinical input only (clinical-reference.md section 1.4): source must be entered or overridden", NULL);
         const cJSON *opt = sps_in_choice(ctx, &in, options, 1, &pts);
         if (opt) {
-            cJSON_AddStringToObject(comp, "value", cJSON_GetObjectItemCaseSensitive(opt, "token")->valuestring);
+            cJSON_AddStringToObject(comp, "value", sps_m_tok(ctx, m, opt, "token"));
             cJSON_AddNumberToObject(comp, "points", pts);
             const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(opt, "label");
             if (cJSON_IsString(lbl))
@@ -306,7 +306,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
         char rule[160];
         if (opt)
             snprintf(rule, sizeof rule, "sins.components.%s.options[%s]", names[i],
-                     cJSON_GetObjectItemCaseSensitive(opt, "token")->valuestring);
+                     sps_m_tok(ctx, m, opt, "token"));
         else
             snprintf(rule, sizeof rule, "sins.components.%s", names[i]);
         cJSON_AddStringToObject(comp, "rule", rule);
@@ -322,18 +322,18 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
         if (!cat) {
             sps_ctx__model_error(ctx, "sins", "categories", "total not covered by any category");
         } else {
-            cJSON_AddStringToObject(res, "category", cJSON_GetObjectItemCaseSensitive(cat, "token")->valuestring);
+            cJSON_AddStringToObject(res, "category", sps_m_tok(ctx, m, cat, "token"));
             const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(cat, "label");
             const cJSON *adv = cJSON_GetObjectItemCaseSensitive(cat, "advice");
             cJSON_AddBoolToObject(res, "surgical_consultation",
                                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cat, "surgical_consultation")));
             char crule[96];
-            snprintf(crule, sizeof crule, "sins.categories[%s]", cJSON_GetObjectItemCaseSensitive(cat, "token")->valuestring);
+            snprintf(crule, sizeof crule, "sins.categories[%s]", sps_m_tok(ctx, m, cat, "token"));
             cJSON_AddStringToObject(res, "rule", crule);
             sps_result_explain(res, "SINS %d = %s (%d-%d): %s.", known_sum,
                                cJSON_IsString(lbl) ? lbl->valuestring : "",
-                               cJSON_GetObjectItemCaseSensitive(cat, "min")->valueint,
-                               cJSON_GetObjectItemCaseSensitive(cat, "max")->valueint,
+                               sps_m_int(ctx, m, cat, "min"),
+                               sps_m_int(ctx, m, cat, "max"),
                                cJSON_IsString(adv) ? adv->valuestring : "");
         }
         *total_out = known_sum;
@@ -351,7 +351,7 @@ cJSON *sps_sins__score(sps_ctx *ctx, const cJSON *lesion, const char *prefix, in
                 if (c == a)
                     in_range = 1;
                 if (in_range)
-                    cJSON_AddItemToArray(poss, cJSON_CreateString(cJSON_GetObjectItemCaseSensitive(c, "token")->valuestring));
+                    cJSON_AddItemToArray(poss, cJSON_CreateString(sps_m_tok(ctx, m, c, "token")));
                 if (c == b)
                     in_range = 0;
             }

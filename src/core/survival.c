@@ -32,17 +32,18 @@ static const cJSON *field_spec(sps_ctx *ctx, const char *name)
  * When item is given, a conversion is recorded in it ("unit", "converted_from"). */
 static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *out, cJSON *item)
 {
+    const sps_model *m = sps_models__find(ctx->models, "inputs");
     const cJSON *spec = field_spec(ctx, name);
     if (!spec)
         return 0;
-    double lo = cJSON_GetObjectItemCaseSensitive(spec, "min")->valuedouble;
-    double hi = cJSON_GetObjectItemCaseSensitive(spec, "max")->valuedouble;
+    double lo = sps_m_dbl(ctx, m, spec, "min");
+    double hi = sps_m_dbl(ctx, m, spec, "max");
     *in = sps_in_get(ctx, ctx->patient, name, "patient");
     const cJSON *alt0 = cJSON_GetObjectItemCaseSensitive(spec, "alternative");
     if (in->state == SPS_IN_OK && cJSON_IsObject(alt0) && cJSON_IsNumber(in->value)) {
-        const char *an = cJSON_GetObjectItemCaseSensitive(alt0, "field")->valuestring;
+        const char *an = sps_m_tok(ctx, m, alt0, "field");
         sps_input ai = sps_in_get(ctx, ctx->patient, an, "patient");
-        double factor = cJSON_GetObjectItemCaseSensitive(alt0, "factor")->valuedouble;
+        double factor = sps_m_dbl(ctx, m, alt0, "factor");
         if (ai.state == SPS_IN_OK && cJSON_IsNumber(ai.value) &&
             fabs(ai.value->valuedouble * factor - in->value->valuedouble) > 0.051) {
             char problem[256];
@@ -55,14 +56,14 @@ static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *ou
     if (in->state == SPS_IN_MISSING) {
         const cJSON *alt = cJSON_GetObjectItemCaseSensitive(spec, "alternative");
         if (cJSON_IsObject(alt)) {
-            const char *an = cJSON_GetObjectItemCaseSensitive(alt, "field")->valuestring;
+            const char *an = sps_m_tok(ctx, m, alt, "field");
             sps_input ai = sps_in_get(ctx, ctx->patient, an, "patient");
             double v;
             if (ai.state == SPS_IN_OK &&
-                sps_in_number(ctx, &ai, cJSON_GetObjectItemCaseSensitive(alt, "min")->valuedouble,
-                              cJSON_GetObjectItemCaseSensitive(alt, "max")->valuedouble, &v)) {
+                sps_in_number(ctx, &ai, sps_m_dbl(ctx, m, alt, "min"),
+                              sps_m_dbl(ctx, m, alt, "max"), &v)) {
                 *in = ai;
-                double factor = cJSON_GetObjectItemCaseSensitive(alt, "factor")->valuedouble;
+                double factor = sps_m_dbl(ctx, m, alt, "factor");
                 *out = v * factor;
                 if (item) {
                     const cJSON *u = cJSON_GetObjectItemCaseSensitive(spec, "unit");
@@ -98,13 +99,14 @@ static int read_number(sps_ctx *ctx, const char *name, sps_input *in, double *ou
 
 static int read_int(sps_ctx *ctx, const char *name, sps_input *in, long *out)
 {
+    const sps_model *m = sps_models__find(ctx->models, "inputs");
     const cJSON *spec = field_spec(ctx, name);
     *in = sps_in_get(ctx, ctx->patient, name, "patient");
     if (!spec)
         return 0;
     const cJSON *step = cJSON_GetObjectItemCaseSensitive(spec, "step");
-    return sps_in_int(ctx, in, (long)cJSON_GetObjectItemCaseSensitive(spec, "min")->valuedouble,
-                      (long)cJSON_GetObjectItemCaseSensitive(spec, "max")->valuedouble,
+    return sps_in_int(ctx, in, (long)sps_m_dbl(ctx, m, spec, "min"),
+                      (long)sps_m_dbl(ctx, m, spec, "max"),
                       cJSON_IsNumber(step) ? (long)step->valuedouble : 1, out);
 }
 
@@ -164,6 +166,7 @@ static int skeletal_solitary(sps_ctx *ctx, cJSON *item, cJSON *res)
 /* Resolve a derived value as a token or boolean; returns 1 ok, 0 missing, -1 invalid. */
 static int derive(sps_ctx *ctx, const char *how, cJSON *item, cJSON *res, const char **tok, int *b)
 {
+    const sps_model *m = NULL; /* item belongs to the score being computed: named "?" in errors */
     if (strcmp(how, "skeletal_solitary_or_multiple") == 0 || strcmp(how, "skeletal_solitary") == 0 ||
         strcmp(how, "skeletal_multiple") == 0) {
         int s = skeletal_solitary(ctx, item, res);
@@ -215,7 +218,7 @@ static int derive(sps_ctx *ctx, const char *how, cJSON *item, cJSON *res, const 
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
         if (!cJSON_IsBool(v)) {
             char f[96];
-            snprintf(f, sizeof f, "patient.%s", cJSON_GetObjectItemCaseSensitive(item, "input_name")->valuestring);
+            snprintf(f, sizeof f, "patient.%s", sps_m_tok(ctx, m, item, "input_name"));
             sps_result_missing(res, f);
             return 0;
         }
@@ -292,7 +295,7 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
         if (in.state == SPS_IN_OK) {
             const cJSON *o = sps_in_choice(ctx, &in, opts, 0, &pts);
             if (o) {
-                set_points(item, out, pts, cJSON_GetObjectItemCaseSensitive(o, "label")->valuestring);
+                set_points(item, out, pts, sps_m_tok(ctx, m, o, "label"));
                 cJSON_AddStringToObject(item, "value", in.value->valuestring);
                 sps_in_provenance(&in, item);
                 return;
@@ -354,7 +357,7 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
             sps_ctx__model_error(ctx, m->name, iname, "derived category is not an option of this item");
             return;
         }
-        set_points(item, out, pts, cJSON_GetObjectItemCaseSensitive(o, "label")->valuestring);
+        set_points(item, out, pts, sps_m_tok(ctx, m, o, "label"));
         cJSON_AddStringToObject(item, "value", tok);
         cJSON_AddStringToObject(item, "source", "derived");
         return;
@@ -371,10 +374,10 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
             const cJSON *b;
             cJSON_ArrayForEach(b, bands)
             {
-                if (v >= cJSON_GetObjectItemCaseSensitive(b, "min")->valueint &&
-                    v <= cJSON_GetObjectItemCaseSensitive(b, "max")->valueint) {
-                    set_points(item, out, cJSON_GetObjectItemCaseSensitive(b, "points")->valueint,
-                               cJSON_GetObjectItemCaseSensitive(b, "label")->valuestring);
+                if (v >= sps_m_int(ctx, m, b, "min") &&
+                    v <= sps_m_int(ctx, m, b, "max")) {
+                    set_points(item, out, sps_m_int(ctx, m, b, "points"),
+                               sps_m_tok(ctx, m, b, "label"));
                     cJSON_AddNumberToObject(item, "value", (double)v);
                     sps_in_provenance(&in, item);
                     return;
@@ -475,8 +478,8 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
             return;
         }
         if (range) {
-            double lo = cJSON_GetObjectItemCaseSensitive(range, "min")->valuedouble;
-            double hi = cJSON_GetObjectItemCaseSensitive(range, "max")->valuedouble;
+            double lo = sps_m_dbl(ctx, m, range, "min");
+            double hi = sps_m_dbl(ctx, m, range, "max");
             if (lo >= cut || hi < cut) {
                 set_points(item, out, lo >= cut ? (int)tp : (int)fp, NULL);
                 cJSON_AddStringToObject(item, "note", "decided by the range of the underlying score");
@@ -514,7 +517,7 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
                 const cJSON *be = cJSON_GetObjectItemCaseSensitive(t, "below");
                 int abnormal = (cJSON_IsNumber(al) && v >= al->valuedouble) || (cJSON_IsNumber(be) && v < be->valuedouble);
                 if (abnormal) {
-                    cJSON_AddItemToArray(found, cJSON_CreateString(cJSON_GetObjectItemCaseSensitive(t, "label")->valuestring));
+                    cJSON_AddItemToArray(found, cJSON_CreateString(sps_m_tok(ctx, m, t, "label")));
                     if ((int)pts > present_max)
                         present_max = (int)pts;
                 }
@@ -544,9 +547,9 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
                 cJSON_ArrayForEach(tt, tests)
                 {
                     char p[160];
-                    snprintf(p, sizeof p, "patient.%s", cJSON_GetObjectItemCaseSensitive(tt, "input")->valuestring);
+                    snprintf(p, sizeof p, "patient.%s", sps_m_tok(ctx, m, tt, "input"));
                     if (strcmp(p, a->valuestring) == 0 &&
-                        cJSON_GetObjectItemCaseSensitive(tt, "points")->valueint > present_max)
+                        sps_m_int(ctx, m, tt, "points") > present_max)
                         sps_result_missing(res, a->valuestring);
                 }
             }
@@ -559,13 +562,13 @@ static void score_item(sps_ctx *ctx, const sps_model *m, const cJSON *def, cJSON
 
 /* ---- one score --------------------------------------------------------------------------- */
 
-static const cJSON *band_for(const cJSON *bands, int total)
+static const cJSON *band_for(sps_ctx *ctx, const sps_model *m, const cJSON *bands, int total)
 {
     const cJSON *b;
     cJSON_ArrayForEach(b, bands)
     {
-        if (total >= cJSON_GetObjectItemCaseSensitive(b, "min")->valueint &&
-            total <= cJSON_GetObjectItemCaseSensitive(b, "max")->valueint)
+        if (total >= sps_m_int(ctx, m, b, "min") &&
+            total <= sps_m_int(ctx, m, b, "max"))
             return b;
     }
     return NULL;
@@ -615,15 +618,15 @@ static cJSON *score_one(sps_ctx *ctx, const char *name, const cJSON *computed)
     const char *status = sps_result_finish(res);
     if (all && strcmp(status, "ok") == 0) {
         cJSON_AddNumberToObject(res, "total", lo);
-        const cJSON *b = band_for(bands, lo);
+        const cJSON *b = band_for(ctx, m, bands, lo);
         if (!b) {
             sps_ctx__model_error(ctx, name, "bands", "total not covered by any band");
         } else {
             cJSON *band = cJSON_Duplicate(b, 1);
             cJSON_AddItemToObject(res, "band", band);
             char rule[96];
-            snprintf(rule, sizeof rule, "%s.bands[%d-%d]", name, cJSON_GetObjectItemCaseSensitive(b, "min")->valueint,
-                     cJSON_GetObjectItemCaseSensitive(b, "max")->valueint);
+            snprintf(rule, sizeof rule, "%s.bands[%d-%d]", name, sps_m_int(ctx, m, b, "min"),
+                     sps_m_int(ctx, m, b, "max"));
             cJSON_AddStringToObject(res, "rule", rule);
         }
     } else if (strcmp(status, "ok") == 0) {
@@ -638,9 +641,9 @@ static cJSON *score_one(sps_ctx *ctx, const char *name, const cJSON *computed)
         const cJSON *b;
         cJSON_ArrayForEach(b, bands)
         {
-            if (cJSON_GetObjectItemCaseSensitive(b, "max")->valueint >= lo &&
-                cJSON_GetObjectItemCaseSensitive(b, "min")->valueint <= hi)
-                cJSON_AddItemToArray(pb, cJSON_CreateString(cJSON_GetObjectItemCaseSensitive(b, "token")->valuestring));
+            if (sps_m_int(ctx, m, b, "max") >= lo &&
+                sps_m_int(ctx, m, b, "min") <= hi)
+                cJSON_AddItemToArray(pb, cJSON_CreateString(sps_m_tok(ctx, m, b, "token")));
         }
         sps_result_explain(res, "Not computable: missing item(s); the total could be %d-%d.", lo, hi);
     }

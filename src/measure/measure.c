@@ -95,7 +95,8 @@ static int genant_grade(const cJSON *genant, double pct, char *label, size_t n)
         if (above && below) {
             const cJSON *l = cJSON_GetObjectItemCaseSensitive(g, "label");
             snprintf(label, n, "%s", cJSON_IsString(l) ? l->valuestring : "");
-            return cJSON_GetObjectItemCaseSensitive(g, "grade")->valueint;
+            const cJSON *grade = cJSON_GetObjectItemCaseSensitive(g, "grade");
+            return cJSON_IsNumber(grade) ? grade->valueint : -2; /* -2: the model row lacks "grade" */
         }
     }
     return -1;
@@ -162,6 +163,10 @@ sps_status sps_measure_collapse(sps_collapse *out, const sps_models *models,
     out->collapse_pct = mx < 0 ? 0.0 : mx; /* a body taller than its reference has no collapse */
     char glabel[64] = "";
     out->genant_grade = genant_grade(gs, out->collapse_pct, glabel, sizeof glabel);
+    if (out->genant_grade == -2)
+        return sps_error_set(err, SPS_EFORMAT, "model measurement",
+                             "genant.grades: the row matching %.1f %% lacks the number \"grade\"",
+                             out->collapse_pct);
 
     const char *why;
     if (out->collapse_pct > gt50_above) {

@@ -54,7 +54,10 @@ cJSON *sps_guidance__patient(sps_ctx *ctx, const cJSON *survival)
     if (!thr || !tlist || !sps_m_num(ctx, m, thr, "min_months", &min_months))
         return g;
     cJSON *surg = sps_result_new(m);
-    cJSON_ReplaceItemInObjectCaseSensitive(surg, "reference", cJSON_CreateString(jstr(thr, "source")));
+    cJSON *thr_ref = cJSON_CreateString(jstr(thr, "source"));
+    /* the model may lack a top-level "source" (no "reference" to replace): add, do not leak */
+    if (thr_ref && !cJSON_ReplaceItemInObjectCaseSensitive(surg, "reference", thr_ref))
+        cJSON_AddItemToObject(surg, "reference", thr_ref);
     sps_input in;
     double months = 0;
     if (read_spec_number(ctx, "expected_survival_months", &in, &months)) {

@@ -41,6 +41,7 @@ int sps_cli_is_help(const char *arg);
 /* Verbs (one file each: cmd_<verb>.c). */
 int sps_cmd_decide(int argc, char **argv);
 int sps_cmd_models(int argc, char **argv);
+int sps_cmd_agree(int argc, char **argv);  /* cmd_agree.c */
 int sps_cmd_scan(int argc, char **argv); /* cmd_scan.c, built with the dicom module */
 int sps_cmd_info(int argc, char **argv); /* cmd_info.c, built with the dicom module */
 int sps_cmd_measure(int argc, char **argv); /* cmd_measure.c, built with the dicom and measure modules */

@@ -8,6 +8,7 @@
 static const sps_cli_command commands[] = {
     {"decide", "score a case (SINS, ESCC, NOMS, survival scores, guidance) and explain it", sps_cmd_decide},
     {"models", "list the decision models in use, or dump one", sps_cmd_models},
+    {"agree", "reader agreement of two batch summaries: kappa, weighted kappa, AC1, ICC, Bland-Altman", sps_cmd_agree},
     /* Imaging verbs are added here when their modules are built (see src/cli/CMakeLists.txt). */
 #ifdef SPS_HAVE_DICOM
     {"scan", "list patients, studies and series of a DICOM folder or DICOMDIR (headers only)", sps_cmd_scan},

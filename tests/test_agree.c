@@ -302,7 +302,7 @@ static char *write_tmp(const char *dir, const char *name, const char *text)
 static void test_files(void **state)
 {
     (void)state;
-    char *dir = dupstr(sps_test_mkdtemp());
+    char *dir = sps_test_mkdtemp(); /* caller frees */
     sps_models *models = NULL;
     assert_int_equal(sps_models_load_builtin(&models, NULL), SPS_OK);
     char *pa = dupstr(write_tmp(dir, "a.csv",

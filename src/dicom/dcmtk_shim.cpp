@@ -7,7 +7,11 @@
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <sys/stat.h>
+
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -52,6 +56,141 @@ template <class F> sps_status guard(sps_error *err, const char *where, F &&body)
     } catch (...) {
         return sps_error_set(err, SPS_EINTERNAL, where, "unknown C++ exception");
     }
+}
+
+// DCMTK reads nested sequences and items recursively (about 1 KiB of stack per level): a file of
+// a few hundred kilobytes that nests 10 000 levels deep overflows the stack before DCMTK can
+// report anything. nesting_check walks the element headers without recursion (tags, VRs and
+// lengths only; values are skipped, the data dictionary tells implicit-VR sequences) and refuses
+// a file nested deeper than kMaxNesting before DCMTK parses it. It judges nothing else: whatever
+// it cannot follow (truncation, odd lengths, a deflated data set) is left to DCMTK to report.
+constexpr size_t kMaxNesting = 128; // sequence levels; real files nest < 20 (enhanced multi-frame, SR trees)
+
+struct nest_reader {
+    FILE *f;
+    unsigned long long size;
+    bool read(unsigned long long pos, unsigned char *b, size_t n)
+    {
+        if (pos + n > size || fseeko(f, (off_t)pos, SEEK_SET) != 0)
+            return false;
+        return fread(b, 1, n, f) == n;
+    }
+};
+
+unsigned u16(const unsigned char *b, bool be) { return be ? (b[0] << 8 | b[1]) : (b[1] << 8 | b[0]); }
+unsigned long u32(const unsigned char *b, bool be)
+{
+    return be ? ((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3])
+              : ((unsigned long)b[3] << 24 | (unsigned long)b[2] << 16 | (unsigned long)b[1] << 8 | b[0]);
+}
+
+sps_status nesting_check(const char *path, sps_error *err)
+{
+    FILE *f = std::fopen(path, "rb");
+    if (!f)
+        return SPS_OK; // DCMTK reports the open error
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        std::fclose(f);
+        return SPS_OK;
+    }
+    nest_reader r{f, (unsigned long long)st.st_size};
+    const unsigned long long kUndef = ~0ULL;
+    std::vector<unsigned long long> ends; // end offset of each open sequence/item, kUndef if undefined
+    unsigned char b[132];
+    unsigned long long pos = 0;
+    if (r.read(0, b, 132) && std::memcmp(b + 128, "DICM", 4) == 0)
+        pos = 132;
+    bool be = false, in_meta = true, deflated = false;
+    sps_status rc = SPS_OK;
+    for (unsigned long guard_steps = 0; guard_steps < 100000000UL; guard_steps++) {
+        while (!ends.empty() && ends.back() != kUndef && pos >= ends.back())
+            ends.pop_back();
+        if (ends.size() > 2 * kMaxNesting) { // a level is a sequence and an item
+            rc = sps_error_set(err, SPS_EFORMAT, path,
+                               "sequences nested more than %zu levels deep (at byte %llu): refused, "
+                               "real DICOM files nest far less",
+                               kMaxNesting, pos);
+            break;
+        }
+        if (!r.read(pos, b, 8))
+            break;
+        unsigned g = u16(b, be && !in_meta), e = u16(b + 2, be && !in_meta);
+        if (in_meta && g != 0x0002) {
+            in_meta = false;
+            if (deflated)
+                break; // compressed data set: DCMTK inflates it; not checked here
+            if (be) {
+                g = u16(b, true);
+                e = u16(b + 2, true);
+            }
+        }
+        bool bee = be && !in_meta;
+        if (g == 0xFFFE) {
+            unsigned long len = u32(b + 4, bee);
+            pos += 8;
+            if (e == 0xE000)
+                ends.push_back(len == 0xFFFFFFFFUL ? kUndef : pos + len);
+            else if (!ends.empty())
+                ends.pop_back(); // item or sequence delimiter
+            continue;
+        }
+        bool explicit_vr = std::isupper(b[4]) && std::isupper(b[5]);
+        unsigned long long hdr = 8, len;
+        DcmEVR evr = EVR_UNKNOWN;
+        if (explicit_vr) {
+            DcmVR vr(reinterpret_cast<const char *>(b + 4));
+            evr = vr.getEVR();
+            char v[3] = {(char)b[4], (char)b[5], 0};
+            bool long_form = !std::strcmp(v, "OB") || !std::strcmp(v, "OD") || !std::strcmp(v, "OF") ||
+                             !std::strcmp(v, "OL") || !std::strcmp(v, "OV") || !std::strcmp(v, "OW") ||
+                             !std::strcmp(v, "SQ") || !std::strcmp(v, "SV") || !std::strcmp(v, "UC") ||
+                             !std::strcmp(v, "UN") || !std::strcmp(v, "UR") || !std::strcmp(v, "UT") ||
+                             !std::strcmp(v, "UV");
+            if (long_form) {
+                unsigned char l[4];
+                if (!r.read(pos + 8, l, 4))
+                    break;
+                hdr = 12;
+                len = u32(l, bee);
+            } else {
+                len = u16(b + 6, bee);
+            }
+        } else {
+            len = u32(b + 4, bee);
+            evr = DcmTag(DcmTagKey((Uint16)g, (Uint16)e)).getEVR();
+        }
+        if (in_meta && g == 0x0002 && e == 0x0010 && len < 80) {
+            char ts[81] = {0};
+            if (r.read(pos + hdr, reinterpret_cast<unsigned char *>(ts), (size_t)len)) {
+                be = std::strncmp(ts, "1.2.840.10008.1.2.2", 19) == 0 && (ts[19] == 0 || ts[19] == ' ');
+                deflated = std::strncmp(ts, "1.2.840.10008.1.2.1.99", 22) == 0;
+            }
+        }
+        pos += hdr;
+        bool undefined = len == 0xFFFFFFFFUL;
+        if (g == 0x7FE0 && e == 0x0010 && undefined) { // encapsulated pixel data: skip the fragments
+            for (;;) {
+                if (!r.read(pos, b, 8))
+                    break;
+                unsigned long fl = u32(b + 4, bee);
+                pos += 8;
+                if (u16(b, bee) != 0xFFFE || u16(b + 2, bee) != 0xE000 || fl == 0xFFFFFFFFUL)
+                    break; // sequence delimiter (or something DCMTK will complain about)
+                pos += fl;
+            }
+            continue;
+        }
+        if (evr == EVR_SQ || (undefined && (evr == EVR_UN || evr == EVR_UNKNOWN || !explicit_vr))) {
+            ends.push_back(undefined ? kUndef : pos + len);
+            continue;
+        }
+        if (undefined)
+            break; // undefined length on a plain element: DCMTK reports it
+        pos += len;
+    }
+    std::fclose(f);
+    return rc;
 }
 
 // Replace every byte that is not part of a well-formed UTF-8 sequence (a character set the
@@ -198,6 +337,8 @@ sps_status read_header(sps_dcm_header *h, const char *path, sps_error *err)
     if (!dcmDataDict.isDictionaryLoaded())
         return sps_error_set(err, SPS_EINTERNAL, path,
                              "DCMTK data dictionary not loaded (check DCMDICTPATH / dicom.dic)");
+    if (sps_status nst = nesting_check(path, err))
+        return nst;
     DcmFileFormat ff;
     // Elements longer than 1 KiB (Pixel Data above all) are not read: they stay on disk.
     OFCondition c = ff.loadFile(path, EXS_Unknown, EGL_noChange, 1024, ERM_autoDetect);
@@ -307,6 +448,8 @@ sps_status read_header(sps_dcm_header *h, const char *path, sps_error *err)
 
 sps_status decode(const sps_dcm_decode_req *r, sps_error *err)
 {
+    if (sps_status nst = nesting_check(r->path, err))
+        return nst;
     DcmFileFormat ff;
     OFCondition c = ff.loadFile(r->path);
     if (c.bad())
@@ -365,6 +508,8 @@ sps_status decode(const sps_dcm_decode_req *r, sps_error *err)
 
 sps_status dicomdir_files(std::vector<std::string> &out, const char *path, sps_error *err)
 {
+    if (sps_status nst = nesting_check(path, err))
+        return nst;
     DcmFileFormat ff;
     OFCondition c = ff.loadFile(path);
     if (c.bad())

@@ -115,6 +115,19 @@ int sps_cmd_info(int argc, char **argv)
         return sps_cli_exit_for_status(st);
     }
     size_t nser = sps_dicom_index_series_count(idx);
+    if (!key && nser == 0) { /* e.g. a 0-byte or non-DICOM file: not a choice to make */
+        sps_dicom_scan_counts c = sps_dicom_index_counts(idx);
+        fprintf(stderr,
+                "spinescore info: %s: no DICOM image series found (%zu file(s): %zu DICOM, %zu not DICOM "
+                "(0-byte and other files), %zu unreadable, %zu without pixel data)\n",
+                path, c.files, c.dicom, c.non_dicom, c.unreadable, c.no_image);
+        for (size_t i = 0; i < sps_dicom_index_problem_count(idx); i++) {
+            const sps_dicom_problem *p = sps_dicom_index_problem(idx, i);
+            fprintf(stderr, "  unreadable: %s: %s\n", p->path, p->reason);
+        }
+        sps_dicom_index_free(idx);
+        return SPS_EXIT_IO; /* as measure/run: no series found (SPS_ENOTFOUND) */
+    }
     if (!key) {
         if (nser == 1) {
             key = sps_dicom_index_series(idx, 0)->key;

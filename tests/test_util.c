@@ -93,7 +93,7 @@ static void test_util__read_file_refuses_oversized_and_missing_files(void **stat
     sps_error err;
     assert_int_equal(sps_read_file(&buf, NULL, "/nonexistent/spinescore.json", 100, &err), SPS_ENOTFOUND);
     assert_null(buf);
-    assert_int_equal(sps_read_file(&buf, NULL, sps_test_path("models/sins.json"), 100, &err), SPS_ENOMEM);
+    assert_int_equal(sps_read_file(&buf, NULL, sps_test_path("models/sins.json"), 100, &err), SPS_EINVALID);
     assert_null(buf);
     assert_non_null(strstr(err.message, "limit"));
 }

@@ -41,7 +41,7 @@ static sps_status read_input(char **out, size_t *len, const char *path, sps_erro
         sps_str_appendn(&s, buf, n);
         if (s.len > SPS_CASE_MAX_BYTES) {
             sps_str_free(&s);
-            return sps_error_set(err, SPS_ENOMEM, "stdin", "input is larger than the %u-byte limit",
+            return sps_error_set(err, SPS_EINVALID, "stdin", "input is larger than the %u-byte limit",
                                  SPS_CASE_MAX_BYTES);
         }
     }

@@ -36,7 +36,7 @@ sps_status sps_read_file(char **out, size_t *out_len, const char *path, size_t m
             if (cap > max_bytes) {
                 free(buf);
                 fclose(f);
-                return sps_error_set(err, SPS_ENOMEM, path, "file is larger than the %zu-byte limit",
+                return sps_error_set(err, SPS_EINVALID, path, "file is larger than the %zu-byte limit for this input",
                                      max_bytes);
             }
             size_t ncap = cap * 2;
@@ -62,7 +62,7 @@ sps_status sps_read_file(char **out, size_t *out_len, const char *path, size_t m
     }
     if (len > max_bytes) {
         free(buf);
-        return sps_error_set(err, SPS_ENOMEM, path, "file is larger than the %zu-byte limit",
+        return sps_error_set(err, SPS_EINVALID, path, "file is larger than the %zu-byte limit for this input",
                              max_bytes);
     }
     buf[len] = '\0';

@@ -5,6 +5,7 @@
 #include <itkNiftiImageIO.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -46,6 +47,20 @@ sps_status write_nifti_atomic(const TImage *img, const char *path, sps_error *er
         throw; /* reported by the caller's guard */
     }
     fd = open(name.data(), O_RDONLY);
+    /* nifticlib reports a short write (a full disk) only on stderr ("NWAD") and ITK does not
+     * throw: check that the file holds vox_offset (header bytes 108..111) + every voxel. */
+    unsigned long long want = (unsigned long long)img->GetLargestPossibleRegion().GetNumberOfPixels() *
+                              sizeof(typename TImage::PixelType);
+    float vox_offset = 0;
+    struct stat st;
+    if (fd >= 0 && (pread(fd, &vox_offset, sizeof vox_offset, 108) != (ssize_t)sizeof vox_offset ||
+                    fstat(fd, &st) != 0 || !(vox_offset >= 348.0f) ||
+                    (unsigned long long)st.st_size < (unsigned long long)vox_offset + want)) {
+        close(fd);
+        unlink(name.data());
+        return sps_error_set(err, SPS_EIO, where,
+                             "NIfTI file incomplete after writing (%llu voxel bytes expected; disk full?)", want);
+    }
     if (fd < 0 || fsync(fd) != 0) {
         int e = errno;
         if (fd >= 0)

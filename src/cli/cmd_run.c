@@ -626,8 +626,12 @@ int sps_cmd_run(int argc, char **argv)
         st = sps_run_write_text(&out, "case.json", case_json, &err);
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.txt", rep_txt, &err);
-    if (st == SPS_OK)
+    if (st == SPS_OK) {
         sps_run_write_images(&parts, &out, pls, np, r, models, mjson, rep_json, !no_dicom); /* never fatal */
+        if (parts.io_failed) /* ...unless the disk refused them: a case folder must not miss outputs */
+            st = sps_error_set(&err, SPS_EIO, out_dir, "%zu output(s) could not be written (named above); nothing kept",
+                               parts.io_failed);
+    }
     if (st == SPS_OK)
         st = sps_run_write_text(&out, "report.json", rep_json, &err);
     if (st == SPS_OK)

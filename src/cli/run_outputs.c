@@ -39,6 +39,8 @@ static const char *jstr(const cJSON *o, const char *k)
 static void part_failed(sps_run_parts *parts, const char *what, const sps_error *err)
 {
     parts->failed++;
+    if (err && err->code == SPS_EIO)
+        parts->io_failed++;
     if (err && err->where[0])
         fprintf(stderr, "spinescore run: %s not written: %s: %s\n", what, err->where, err->message);
     else

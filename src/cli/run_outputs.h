@@ -23,6 +23,7 @@ typedef struct sps_run_parts {
     int sr;                   /**< report-sr.dcm written */
     int dicom_off;            /**< --no-dicom */
     size_t failed;            /**< parts that failed (each named on stderr) */
+    size_t io_failed;         /**< of which failed to be written (disk full, I/O): the run fails */
 } sps_run_parts;
 
 /** Write @p text (+ a final newline) to STAGE/@p name atomically. */

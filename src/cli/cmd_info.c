@@ -14,6 +14,7 @@
 #include "spinescore/seg.h"
 #endif
 #include "spinescore/volume.h"
+#include "util_internal.h"
 
 static void info_usage(FILE *f)
 {
@@ -221,6 +222,7 @@ int sps_cmd_info(int argc, char **argv)
             cJSON_AddItemToArray(ds, o);
         }
         char *text = cJSON_Print(root);
+        sps_utf8_scrub(text); /* paths need not be UTF-8; JSON must be */
         cJSON_Delete(root);
         if (!text) {
             fprintf(stderr, "spinescore info: out of memory writing JSON\n");

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "spinescore/dicom.h"
+#include "util_internal.h"
 
 static void scan_usage(FILE *f)
 {
@@ -95,6 +96,7 @@ static int print_json(const char *path, const sps_dicom_index *idx)
         cJSON_AddItemToArray(probs, o);
     }
     char *text = cJSON_Print(root);
+    sps_utf8_scrub(text); /* paths need not be UTF-8; JSON must be */
     cJSON_Delete(root);
     if (!text) {
         fprintf(stderr, "spinescore scan: out of memory writing JSON\n");

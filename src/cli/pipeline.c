@@ -268,6 +268,7 @@ sps_status sps_pipeline_measure(char **json, const sps_pipeline *p, const sps_mo
     }
     cJSON_Delete(body);
     *json = cJSON_Print(root);
+    sps_utf8_scrub(*json); /* the annotation path need not be UTF-8; measurements.json must be */
     cJSON_Delete(root);
     return *json ? SPS_OK : sps_error_set(err, SPS_ENOMEM, level, "out of memory");
 }

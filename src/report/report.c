@@ -25,8 +25,9 @@ static char *dup_or_null(const char *s)
 
 static void add_str(cJSON *o, const char *k, const char *v)
 {
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
+    cJSON *it = v ? cJSON_AddStringToObject(o, k, v) : NULL;
+    if (it)
+        sps_utf8_scrub(it->valuestring); /* a file name need not be UTF-8; report.json must be */
 }
 
 sps_status sps_report_new(sps_report **out, const sps_models *models, const sps_report_inputs *in,

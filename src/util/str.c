@@ -103,3 +103,19 @@ void sps_str_free(sps_str *s)
     s->len = s->cap = 0;
     s->failed = 0;
 }
+
+void sps_utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (p && *p) {
+        int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+        int ok = len > 0;
+        for (int k = 1; ok && k < len; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += len;
+    }
+}

@@ -46,6 +46,10 @@ sps_status sps_read_file(char **out, size_t *out_len, const char *path, size_t m
  */
 sps_status sps_write_file_atomic(const char *path, const void *data, size_t len, sps_error *err);
 
+/** Replace, in place, every byte that is not part of well-formed UTF-8 with '?': JSON output must
+ * be UTF-8, file names need not be (a path named with Latin-1 bytes). NULL-safe. */
+void sps_utf8_scrub(char *s);
+
 /** strdup that returns NULL on allocation failure (no POSIX dependency). */
 char *sps_strdup(const char *s);
 

@@ -88,12 +88,13 @@ expect "deep DICOMDIR: scan" 1 "sequences nested more than 128 levels deep" "$bi
 expect "deep DICOMDIR: info" 4 "sequences nested more than 128 levels deep" "$bin" info "$tmp/dd/DICOMDIR"
 expect "deep DICOMDIR in a folder: scan" 1 "DICOMDIR: sequences nested" "$bin" scan "$tmp/dd"
 python3 "$gen" deep_dicomdir "$tmp/dd/DICOMDIR" 10 IM0001.dcm IM0002.dcm IM0003.dcm
-expect "DICOMDIR nested 10 levels: read" 0 "3 DICOM" "$bin" scan "$tmp/dd/DICOMDIR"
+expect "DICOMDIR nested 10 levels: read" 0 "3 file(s), 3 frame(s)" "$bin" scan "$tmp/dd/DICOMDIR"
 mkdir "$tmp/self"; python3 "$gen" self_dicomdir "$tmp/self/DICOMDIR"
-expect "self-referencing DICOMDIR: scan" 0 "0 DICOM" timeout 60 "$bin" scan "$tmp/self/DICOMDIR"
-#    the same nesting inside an image file of a series
-cp -r "$series" "$tmp/deepimg"; python3 "$gen" deep_dicomdir "$tmp/deepimg/IM0050.dcm" 100000
-expect "deep nesting in a series file: info" 1 "IM0050.dcm: sequences nested more than 128 levels deep" "$bin" info "$tmp/deepimg"
+expect "self-referencing DICOMDIR: scan" 0 "4 DICOMDIR" timeout 60 "$bin" scan "$tmp/self/DICOMDIR"
+#    the same nesting in a file among the files of a series
+cp -r "$series" "$tmp/deepimg"; python3 "$gen" deep_dicomdir "$tmp/deepimg/IM0099.dcm" 100000
+expect "deep nesting beside a series: scan" 1 "IM0099.dcm: sequences nested more than 128 levels deep" "$bin" scan "$tmp/deepimg"
+expect "deep nesting beside a series: info" 0 "128 x 128 x 80" "$bin" info "$tmp/deepimg"
 
 # 5. symlink loops in an export folder
 mkdir -p "$tmp/loop/a/b"; cp "$series"/*.dcm "$tmp/loop/a/"

@@ -22,6 +22,8 @@ out="$tmp/stdout"; err="$tmp/stderr"
 expect() {
   local name=$1 rc=$2 needle=$3; shift 3
   "$@" > "$out" 2> "$err"; local got=$?
+  # SPS_HOSTILE_LOG=FILE: one line per case (name, exit code, first stderr line) for docs/robustness.md
+  [ -n "${SPS_HOSTILE_LOG:-}" ] && printf '%s\t%s\t%s\n' "$name" "$got" "$(head -n 1 "$err" | sed "s|$tmp|TMP|g")" >> "$SPS_HOSTILE_LOG"
   if [ "$got" -ge 128 ] || [ "$got" = 70 ]; then
     echo "FAIL: $name: crashed or internal error (exit $got): $(head -c 300 "$err")"; fail=$((fail+1)); return
   fi
@@ -159,6 +161,7 @@ EOF
 ns_check() {
   local i=$1 name=$2 rc=$3 needle=$4; shift 4
   local got; got=$(cat "$tmp/ns.$i.rc" 2>/dev/null || echo missing)
+  [ -n "${SPS_HOSTILE_LOG:-}" ] && printf '%s\t%s\t%s\n' "$name" "$got" "$(grep -v NWAD "$tmp/ns.$i.err" | head -n 1 | sed "s|$tmp|TMP|g")" >> "$SPS_HOSTILE_LOG"
   if [ "$got" != "$rc" ]; then echo "FAIL: $name: exit $got, expected $rc: $(head -c 300 "$tmp/ns.$i.err" 2>/dev/null)"; fail=$((fail+1))
   elif ! grep -qaF -- "$needle" "$tmp/ns.$i.err"; then echo "FAIL: $name: message lacks '$needle': $(head -c 300 "$tmp/ns.$i.err")"; fail=$((fail+1))
   else pass=$((pass+1)); fi

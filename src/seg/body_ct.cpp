@@ -5,7 +5,10 @@
  *
  *  1. ITK resamples the CT around the seed (linear) onto a grid aligned with the patient axes
  *     L, P, S with isotropic spacing: every acquisition (axial, sagittal, oblique, any slice
- *     thickness) becomes the same problem in physical space. ITK smooths it (recursive Gaussian).
+ *     thickness) becomes the same problem in physical space. ITK smooths it (recursive Gaussian;
+ *     the lighter edge smoothing only on the footprint's box, once the footprint is known). The
+ *     lesion path resamples one grid longer along S (lesion_extra_s_mm) and segments the involved
+ *     body and both neighbours on it.
  *  2. Along the S axis a column is "body" while its smoothed HU is bone (>= bone_min_hu) or
  *     lesion-like (<= lytic_max_hu); a run of disc-like HU (between the two) of at least
  *     disc_min_mm separates the body from the disc. The median run over a small patch around the
@@ -75,6 +78,8 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
         if (get_num(s, "grid_spacing_mm", &p->spacing, err, sc) &&
             get_num(s, "smoothing_sigma_mm", &p->sigma, err, sc) &&
             get_num(s, "edge_sigma_mm", &p->edge_sigma, err, sc) &&
+            get_num(s, "lesion_extra_s_mm", &p->lesion_extra_s, err, sc) &&
+            get_num(s, "edge_margin_mm", &p->edge_margin, err, sc) &&
             get_num(s, "bone_min_hu", &p->bone_min, err, sc) &&
             get_num(s, "lytic_max_hu", &p->lytic_max, err, sc) &&
             get_num(s, "disc_min_mm", &p->disc_min, err, sc) &&
@@ -94,12 +99,13 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(d, "blastic_delta_sd_factor", &p->blastic_sd_factor, err, dc) &&
             get_num(d, "blastic_delta_min_hu", &p->blastic_min, err, dc) &&
             get_num(d, "min_reference_voxels", &p->min_reference_voxels, err, dc)) {
-            if (p->spacing > 0.1 && p->sigma >= 0 && p->edge_sigma > 0 && p->bone_min > p->lytic_max && p->disc_min > 0)
+            if (p->spacing > 0.1 && p->sigma >= 0 && p->edge_sigma > 0 && p->bone_min > p->lytic_max && p->disc_min > 0 &&
+                p->lesion_extra_s >= 0 && p->edge_margin >= 0)
                 st = SPS_OK;
             else
                 sps_error_set(err, SPS_EFORMAT, "model measurement",
                               "segmentation_ct: need grid_spacing_mm > 0.1, bone_min_hu > lytic_max_hu, "
-                              "disc_min_mm > 0");
+                              "disc_min_mm > 0, lesion_extra_s_mm >= 0, edge_margin_mm >= 0");
         }
     }
     cJSON_Delete(root);
@@ -215,13 +221,24 @@ void fill_seed_hole(std::vector<unsigned char> &m, long nx, long ny, long cx, lo
 sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct, const Params &p,
                         const double seed[3], sps_error *err)
 {
-    Grid &g = w.g;
-    sps_status st = itk_resample(g, ct, seed, p, err);
+    sps_status st = itk_resample(w.g, ct, seed, p, 0, err);
     if (st != SPS_OK)
         return st;
-    const long cx = static_cast<long>(g.n[0] / 2), cy = static_cast<long>(g.n[1] / 2),
-               cz = static_cast<long>(g.n[2] / 2);
+    const long sv[3] = {static_cast<long>(w.g.n[0] / 2), static_cast<long>(w.g.n[1] / 2),
+                        static_cast<long>(w.g.n[2] / 2)};
+    return body_from_grid(w, out, p, sv, err);
+}
+
+sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err)
+{
+    Grid &g = w.g;
+    sps_status st;
+    const long cx = sv[0], cy = sv[1], cz = sv[2];
     const long nx = static_cast<long>(g.n[0]), ny = static_cast<long>(g.n[1]);
+    if (cx < 0 || cy < 0 || cz < 0 || cx >= nx || cy >= ny || cz >= static_cast<long>(g.n[2]))
+        return sps_error_set(err, SPS_EINVALID, "seed", "seed outside the resampled grid");
+    double seed[3];
+    g.to_lps(seed, static_cast<double>(cx), static_cast<double>(cy), static_cast<double>(cz));
     /* 1. height range at the seed: median run over a small patch */
     const long pr = std::max(1L, static_cast<long>(std::lround(p.patch / g.s)));
     std::vector<double> los, his;
@@ -313,6 +330,34 @@ sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct,
         if (w.foot[x] || w.foot[x + nx * (ny - 1)])
             return sps_error_set(err, SPS_EINVALID, "seed", "body footprint reaches the edge of the %.0f mm search box",
                                  2 * p.roi_half[1]);
+    /* the light edge smoothing on the footprint's box only (its walls and endplates are the only
+     * edges looked for), widened by the edge search and a margin; along S the body's range plus
+     * the neighbour search (20 mm past a disc) */
+    {
+        long lo[3] = {nx, ny, 0}, hi[3] = {-1, -1, 0};
+        for (long y = 0; y < ny; ++y)
+            for (long x = 0; x < nx; ++x)
+                if (w.foot[static_cast<size_t>(x + nx * y)]) {
+                    lo[0] = std::min(lo[0], x);
+                    hi[0] = std::max(hi[0], x);
+                    lo[1] = std::min(lo[1], y);
+                    hi[1] = std::max(hi[1], y);
+                }
+        const long m = static_cast<long>(std::ceil((p.edge_search + p.edge_margin) / g.s)) + 1;
+        const long mz = m + static_cast<long>(std::ceil((20.0 + p.disc_min) / g.s));
+        lo[2] = z_lo - mz;
+        hi[2] = z_hi + mz;
+        for (int a = 0; a < 3; ++a) {
+            if (a < 2) {
+                lo[a] -= m;
+                hi[a] += m;
+            }
+            lo[a] = std::max(0L, lo[a]);
+            hi[a] = std::min(static_cast<long>(g.n[a]) - 1, hi[a]);
+        }
+        if ((st = itk_edge_smooth(g, lo, hi, p, err)) != SPS_OK)
+            return st;
+    }
     return place_landmarks(w, out, p, err);
 }
 

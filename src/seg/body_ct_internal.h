@@ -31,7 +31,7 @@ namespace sps_ct {
 struct Params {
     double spacing, roi_half[3], sigma, bone_min, lytic_max, disc_min, open_mm, edge_search;
     double station, patch, min_height, shell, closing, core_fraction, footprint_fill, hole_fill_mm, lesion_fill_mm;
-    double edge_sigma;
+    double edge_sigma, lesion_extra_s, edge_margin;
     double lytic_sd_factor, lytic_min, blastic_sd_factor, blastic_min, min_reference_voxels;
 };
 
@@ -41,7 +41,9 @@ struct Grid {
     size_t n[3];
     double s;                   /* spacing, mm */
     double org[3];              /* LPS of voxel (0,0,0) */
-    std::vector<float> raw, sm, se; /* resampled HU, smoothed HU (regions), lightly smoothed HU (edges) */
+    /* resampled HU, smoothed HU (regions), lightly smoothed HU (edges: computed on the box of the
+     * body last segmented on the grid, body_from_grid; sm elsewhere) */
+    std::vector<float> raw, sm, se;
     size_t idx(size_t x, size_t y, size_t z) const { return x + n[0] * (y + n[1] * z); }
     size_t total() const { return n[0] * n[1] * n[2]; }
     void to_lps(double lps[3], double x, double y, double z) const
@@ -72,6 +74,9 @@ sps_status check_inputs(const sps_volume *ct, const double seed[3], sps_error *e
 /** Grid, footprint, landmarks, mask, neighbours and core of the body at @p seed. */
 sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct, const Params &p,
                         const double seed[3], sps_error *err);
+/** The same on a grid already resampled (raw, sm) in w.g, the seed at grid voxel @p sv. Fills
+ *  w.g.se on the footprint's box (overwriting the edge smoothing of an earlier body). */
+sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err);
 
 /* ---- body_ct_landmarks.cpp ---- */
 inline bool disclike(float v, const Params &p) { return v > p.lytic_max && v < p.bone_min; }
@@ -84,9 +89,14 @@ double median(std::vector<double> v);
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err);
 
 /* ---- body_ct_itk.cpp (ITK; every function catches its exceptions) ---- */
-/** Linear resampling of @p ct onto the grid centred on @p seed, then recursive Gaussian smoothing
- *  (sigma for the regions, edge sigma for the edges). */
-sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, sps_error *err);
+/** Linear resampling of @p ct onto the grid centred on @p seed (half extents roi_half_mm, plus
+ *  @p extra_s voxels at each end along S on the same lattice), then recursive Gaussian smoothing
+ *  (sigma) into g.sm; g.se is left empty (itk_edge_smooth). */
+sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, long extra_s,
+                        sps_error *err);
+/** g.se = g.sm, then inside the box [lo, hi] (grid voxels, inclusive) the raw HU smoothed with the
+ *  edge sigma (recursive Gaussian on the box). */
+sps_status itk_edge_smooth(Grid &g, const long lo[3], const long hi[3], const Params &p, sps_error *err);
 /** Binary opening with a ball of @p radius pixels, then 4-connected components (0 = background). */
 sps_status itk_open_label_2d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, size_t nx,
                              size_t ny, double spacing, long radius, sps_error *err);

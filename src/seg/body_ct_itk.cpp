@@ -26,7 +26,8 @@ using Label2D = itk::Image<unsigned int, 2>;
 using Label3D = itk::Image<unsigned int, 3>;
 using Ball3 = itk::BinaryBallStructuringElement<unsigned char, 3>;
 
-sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, sps_error *err)
+sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, long extra_s,
+                        sps_error *err)
 {
     SPS_ITK_TRY {
         FloatImage::Pointer img = sps_itk::import_volume(ct);
@@ -35,6 +36,8 @@ sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], con
             g.n[a] = static_cast<size_t>(std::ceil(2.0 * p.roi_half[a] / g.s)) + 1;
             g.org[a] = seed[a] - 0.5 * static_cast<double>(g.n[a] - 1) * g.s;
         }
+        g.n[2] += 2 * static_cast<size_t>(std::max(0L, extra_s));
+        g.org[2] -= static_cast<double>(std::max(0L, extra_s)) * g.s;
         using Resampler = itk::ResampleImageFilter<FloatImage, FloatImage>;
         Resampler::Pointer rs = Resampler::New();
         rs->SetInput(img);
@@ -63,14 +66,52 @@ sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], con
         const size_t total = g.total();
         g.raw.assign(raw->GetBufferPointer(), raw->GetBufferPointer() + total);
         g.sm.assign(sm->GetOutput()->GetBufferPointer(), sm->GetOutput()->GetBufferPointer() + total);
-        Smoother::Pointer se = Smoother::New();
-        se->SetInput(raw);
-        se->SetSigma(p.edge_sigma);
-        se->Update();
-        g.se.assign(se->GetOutput()->GetBufferPointer(), se->GetOutput()->GetBufferPointer() + total);
+        g.se.clear();
         return SPS_OK;
     }
     SPS_ITK_CATCH(err, "CT resample/smooth (itk::ResampleImageFilter, SmoothingRecursiveGaussian)")
+}
+
+sps_status itk_edge_smooth(Grid &g, const long lo[3], const long hi[3], const Params &p, sps_error *err)
+{
+    SPS_ITK_TRY {
+        g.se = g.sm;
+        FloatImage::Pointer box = FloatImage::New();
+        FloatImage::RegionType r;
+        FloatImage::SizeType sz;
+        size_t bn[3];
+        for (unsigned a = 0; a < 3; ++a) {
+            bn[a] = static_cast<size_t>(hi[a] - lo[a] + 1);
+            sz[a] = bn[a];
+        }
+        r.SetSize(sz);
+        box->SetRegions(r);
+        FloatImage::SpacingType sp;
+        sp.Fill(g.s);
+        box->SetSpacing(sp);
+        box->Allocate();
+        float *b = box->GetBufferPointer();
+        for (size_t z = 0; z < bn[2]; ++z)
+            for (size_t y = 0; y < bn[1]; ++y) {
+                const float *src = &g.raw[g.idx(static_cast<size_t>(lo[0]), y + static_cast<size_t>(lo[1]),
+                                                z + static_cast<size_t>(lo[2]))];
+                std::copy(src, src + bn[0], b + bn[0] * (y + bn[1] * z));
+            }
+        using Smoother = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>;
+        Smoother::Pointer se = Smoother::New();
+        se->SetInput(box);
+        se->SetSigma(p.edge_sigma);
+        se->Update();
+        const float *o = se->GetOutput()->GetBufferPointer();
+        for (size_t z = 0; z < bn[2]; ++z)
+            for (size_t y = 0; y < bn[1]; ++y) {
+                const float *src = o + bn[0] * (y + bn[1] * z);
+                std::copy(src, src + bn[0], &g.se[g.idx(static_cast<size_t>(lo[0]), y + static_cast<size_t>(lo[1]),
+                                                        z + static_cast<size_t>(lo[2]))]);
+            }
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT edge smoothing (itk::SmoothingRecursiveGaussianImageFilter)")
 }
 
 sps_status itk_open_label_2d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, size_t nx,

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "body_ct_internal.h"
@@ -95,8 +96,38 @@ void mask_voxels(std::vector<float> &out, const sps_volume *ct, const Grid &gr, 
 /* The normal-bone reference voxels: a given sphere, or the core of the neighbouring body (above
  * or below) with the smaller HU SD, taken as a sphere (core_fraction of its half-depth or
  * half-height) so a reader sees and can move it in the annotation file. */
+/* The neighbouring body at @p nseed on the lesion path's grid @p g (moved in and out), when its
+ * mask stays clear of the grid's ends along S; otherwise on its own grid, as sps_seg_ct_find_body. */
+bool neighbour_body(sps_seg_ct_body *nb, Grid &g, const sps_volume *ct, const Params &p, const double nseed[3])
+{
+    double q[3];
+    g.to_grid(q, nseed);
+    const long sv[3] = {std::lround(q[0]), std::lround(q[1]), std::lround(q[2])};
+    const long nz = static_cast<long>(g.n[2]);
+    bool ok = false;
+    if (sv[0] >= 0 && sv[1] >= 0 && sv[2] >= 0 && sv[0] < static_cast<long>(g.n[0]) &&
+        sv[1] < static_cast<long>(g.n[1]) && sv[2] < nz) {
+        BodyWork nw;
+        nw.g = std::move(g);
+        ok = body_from_grid(nw, nb, p, sv, nullptr) == SPS_OK;
+        if (ok) {
+            /* a body cut by the grid's end: its points are not its own; redo it on its own grid */
+            const size_t plane = nw.g.n[0] * nw.g.n[1];
+            for (size_t i = 0; i < plane && ok; ++i)
+                if (nw.mask[i] || nw.mask[i + plane * (nw.g.n[2] - 1)])
+                    ok = false;
+        }
+        g = std::move(nw.g);
+    }
+    if (ok)
+        return true;
+    std::memset(nb, 0, sizeof *nb);
+    BodyWork own;
+    return body_on_grid(own, nb, ct, p, nseed, nullptr) == SPS_OK;
+}
+
 void reference_voxels(std::vector<float> &ref, sps_seg_ct_lesion *out, const sps_volume *ct, const Params &p,
-                      const double *ref_centre_lps, double ref_radius_mm)
+                      Grid &grid, const double *ref_centre_lps, double ref_radius_mm)
 {
     if (ref_centre_lps) {
         sphere_voxels(ref, ct, ref_centre_lps, ref_radius_mm);
@@ -115,8 +146,7 @@ void reference_voxels(std::vector<float> &ref, sps_seg_ct_lesion *out, const sps
             continue;
         sps_seg_ct_body nb;
         std::memset(&nb, 0, sizeof nb);
-        BodyWork nw;
-        if (body_on_grid(nw, &nb, ct, p, nseed, nullptr) != SPS_OK || static_cast<double>(nb.core_count) < p.min_reference_voxels)
+        if (!neighbour_body(&nb, grid, ct, p, nseed) || static_cast<double>(nb.core_count) < p.min_reference_voxels)
             continue;
         if (!(nb.core_sd_hu < best_sd))
             continue;
@@ -302,13 +332,20 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         Params p;
         if ((st = load_params(&p, models, err)) != SPS_OK)
             return st;
+        /* one grid, longer along S than a body's by lesion_extra_s_mm at each end (same lattice):
+         * the involved body and both neighbours (the reference) are segmented on it */
         BodyWork full, w;
-        if ((st = body_on_grid(full, &out->body, ct, p, seed_lps, err)) != SPS_OK)
+        const long extra = std::lround(p.lesion_extra_s / p.spacing);
+        if ((st = itk_resample(full.g, ct, seed_lps, p, extra, err)) != SPS_OK)
+            return st;
+        const long sv[3] = {static_cast<long>(full.g.n[0] / 2), static_cast<long>(full.g.n[1] / 2),
+                            static_cast<long>(full.g.n[2] / 2)};
+        if ((st = body_from_grid(full, &out->body, p, sv, err)) != SPS_OK)
             return st;
         crop_to_body(w, full, seed_lps,
                      2 + std::lround(std::max(p.shell, std::max(p.closing, p.lesion_fill_mm)) / full.g.s));
         std::vector<float> ref;
-        reference_voxels(ref, out, ct, p, ref_centre_lps, ref_radius_mm);
+        reference_voxels(ref, out, ct, p, full.g, ref_centre_lps, ref_radius_mm);
         if (static_cast<double>(ref.size()) < p.min_reference_voxels)
             return sps_error_set(err, SPS_EINVALID, "reference",
                                  "no usable normal-bone reference (%zu voxels, need %.0f: an uninvolved body above "

@@ -302,27 +302,13 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* One text cell (RFC 4180); a leading = + - @ gets a ' so a spreadsheet does not run it (the
- * rule of the research CSV, docs/formats.md §5.4). Numbers go through cell_num, unprefixed. */
+/* One text cell (sps_str_csv_cell: RFC 4180 and the formula guard of docs/formats.md §5.4).
+ * Numbers go through cell_num, unprefixed. */
 static void cell(sps_str *s, const char *v, int first)
 {
     if (!first)
         sps_str_append(s, ",");
-    if (!v || !*v)
-        return;
-    int quote = strpbrk(v, ",\"\r\n") != NULL;
-    if (quote)
-        sps_str_append(s, "\"");
-    if (strchr("=+-@", v[0]))
-        sps_str_append(s, "'");
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            sps_str_append(s, "\"\"");
-        else
-            sps_str_appendn(s, p, 1);
-    }
-    if (quote)
-        sps_str_append(s, "\"");
+    sps_str_csv_cell(s, v);
 }
 
 static void cell_int(sps_str *s, const cJSON *v)

@@ -176,21 +176,9 @@ static char *result_json(const char *pa, const char *pb, const sps_agree_result 
     return s;
 }
 
-static void csv_quote(sps_str *s, const char *v)
-{
-    if (!strpbrk(v, ",\"\r\n")) {
-        sps_str_append(s, v);
-        return;
-    }
-    sps_str_append(s, "\"");
-    for (const char *p = v; *p; p++)
-        sps_str_appendn(s, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-    sps_str_append(s, "\"");
-}
-
 static void csv_row(sps_str *s, const sps_agree_column *c, const char *stat, const sps_agree_est *e)
 {
-    csv_quote(s, c->name);
+    sps_str_csv_cell(s, c->name);
     sps_str_printf(s, ",%s,%s,%zu,%zu,%zu,%zu,", sps_agree_kind_name(c->kind), stat, c->n_used,
                    c->excluded_unmatched, c->excluded_status, c->excluded_empty);
     if (e->computable) {
@@ -202,11 +190,11 @@ static void csv_row(sps_str *s, const sps_agree_column *c, const char *stat, con
             sps_str_printf(s, "%.17g,%.17g,", e->ci_low, e->ci_high);
         else
             sps_str_append(s, ",,");
-        csv_quote(s, e->reason);
+        sps_str_csv_cell(s, e->reason);
     } else {
         sps_str_append(s, ",,,,");
         sps_str_append(s, "not computable: ");
-        csv_quote(s, e->reason);
+        sps_str_csv_cell(s, e->reason);
     }
     sps_str_append(s, "\n");
 }

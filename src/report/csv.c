@@ -28,36 +28,19 @@ char *sps_report_csv_header(int include_identifiers)
     return sps_str_detach(&s);
 }
 
-/* One cell, RFC 4180: quoted when it holds a comma, quote, CR or LF; a leading = + - @ is
- * prefixed with ' so a spreadsheet does not run it as a formula. */
+/* One cell, after its separator (the quoting rule: sps_str_csv_cell). */
 static void cell(sps_str *s, const char *v)
 {
     sps_str_append(s, ",");
-    if (!v || !*v)
-        return;
-    int quote = strpbrk(v, ",\"\r\n") != NULL;
-    int formula = strchr("=+-@", v[0]) != NULL;
-    if (quote)
-        sps_str_append(s, "\"");
-    if (formula)
-        sps_str_append(s, "'");
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            sps_str_append(s, "\"\"");
-        else
-            sps_str_appendn(s, p, 1);
-    }
-    if (quote)
-        sps_str_append(s, "\"");
+    sps_str_csv_cell(s, v);
 }
 
+/* A number is printed as it is: the formula guard is for text (a negative value keeps its '-'). */
 static void cell_int(sps_str *s, const cJSON *v)
 {
-    char buf[32];
-    if (cJSON_IsNumber(v)) {
-        snprintf(buf, sizeof buf, "%d", v->valueint);
-        cell(s, buf);
-    } else
+    if (cJSON_IsNumber(v))
+        sps_str_printf(s, ",%d", v->valueint);
+    else
         cell(s, NULL);
 }
 

@@ -64,6 +64,21 @@ void sps_str_append(sps_str *s, const char *text)
     sps_str_appendn(s, text, strlen(text));
 }
 
+void sps_str_csv_cell(sps_str *s, const char *v)
+{
+    if (!v || !*v)
+        return;
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
+        sps_str_append(s, "\"");
+    if (strchr("=+-@", v[0]))
+        sps_str_append(s, "'");
+    for (const char *p = v; *p; p++)
+        sps_str_appendn(s, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    if (quote)
+        sps_str_append(s, "\"");
+}
+
 void sps_str_printf(sps_str *s, const char *fmt, ...)
 {
     va_list ap;

@@ -32,6 +32,10 @@ typedef struct sps_str {
 void sps_str_append(sps_str *s, const char *text);
 void sps_str_appendn(sps_str *s, const char *text, size_t n);
 void sps_str_printf(sps_str *s, const char *fmt, ...) SPS_PRINTF(2, 3);
+/** Append one CSV text cell (RFC 4180; no separator): quoted when it holds a comma, quote, CR or
+ * LF; a leading = + - @ is prefixed with ' so a spreadsheet does not run it as a formula
+ * (docs/formats.md). NULL or "" appends nothing. Numbers should be printed directly. */
+void sps_str_csv_cell(sps_str *s, const char *v);
 /** Hand the buffer to the caller (free with sps_free); NULL if an allocation failed. */
 char *sps_str_detach(sps_str *s);
 void sps_str_free(sps_str *s);

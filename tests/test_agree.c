@@ -374,6 +374,19 @@ static void test_files(void **state)
     assert_int_equal(esc->n_used, 4);
     sps_agree_result_free(res);
 
+    /* identity columns (batch --include-identifiers) are not ratings: never compared */
+    char *pe = dupstr(write_tmp(dir, "e.csv", "case_key,reader,level,status,error,patient_name,patient_id,patient_birth_date,escc_grade\n"
+                                             "c1,r1,T12,ok,,DOE^JANE,P1,19500101,2\nc2,r1,L1,ok,,ROE^JIM,P2,19600202,1a\n"));
+    char *pf = write_tmp(dir, "f.csv", "case_key,reader,level,status,error,patient_name,patient_id,patient_birth_date,escc_grade\n"
+                                      "c1,r2,T12,ok,,Doe^J,X9,19500102,2\nc2,r2,L1,ok,,Roe^J,X8,19600203,1a\n");
+    assert_int_equal(sps_agree_files(pe, pf, models, &res, &err), SPS_OK);
+    assert_int_equal(res->n_columns, 1);
+    assert_string_equal(res->columns[0].name, "escc_grade");
+    assert_int_equal(res->columns[0].n_used, 2);
+    sps_agree_result_free(res);
+    res = NULL;
+    free(pe);
+
     /* a token off the scale names the file, line and column */
     char *pc = write_tmp(dir, "c.csv", "case_key,level,status,escc_grade\nc1,T12,ok,2\nc2,L1,ok,4\n");
     char *pd = write_tmp(dir, "d.csv", "case_key,level,status,escc_grade\nc1,T12,ok,2\nc2,L1,ok,1a\n");

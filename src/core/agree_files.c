@@ -373,10 +373,13 @@ out:
     return SPS_OK;
 }
 
+/* Keys, bookkeeping, provenance and identity are not ratings: `patient_*` columns (written by
+ * `batch --include-identifiers`) would otherwise be scored as nominal. */
 static int ignored_column(const char *name)
 {
     return strcmp(name, "case_key") == 0 || strcmp(name, "reader") == 0 || strcmp(name, "level") == 0 ||
-           strcmp(name, "status") == 0 || strcmp(name, "error") == 0 || ends_with(name, "_source");
+           strcmp(name, "status") == 0 || strcmp(name, "error") == 0 || ends_with(name, "_source") ||
+           strncmp(name, "patient_", 8) == 0;
 }
 
 /* ---- matching and analysis ---- */

@@ -28,12 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "batch_internal.h"
 #include "cli.h"
 #include "util_internal.h"
 
 #define BATCH_MANIFEST_MAX_BYTES (64u * 1024u * 1024u)
-#define BATCH_ERROR_MAX 1500 /* characters of a child's stderr kept in the summary's error cell */
 
 static void batch_usage(FILE *f)
 {
@@ -67,340 +66,6 @@ static void batch_usage(FILE *f)
             "            manifest cannot be read, DIR or summary.csv cannot be written (docs/exit-codes.md)\n");
 }
 
-/* ---- small helpers ------------------------------------------------------------------------ */
-
-/* snprintf for paths and messages (a long path is cut, never overflows). */
-static int pathf(char *buf, size_t size, const char *fmt, ...) SPS_PRINTF(3, 4);
-static int pathf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-typedef struct bcase {
-    const sps_batch_row *row;
-    size_t number;            /**< 1-based data row */
-    char key[80];             /**< case_key of the summary */
-    char folder[160];         /**< key, or key__reader */
-    char *path[SPS_BATCH_NCOL]; /**< absolute input paths (study, annotations, seeds, clinical) */
-    int selected;
-    pid_t pid;                /**< running child, else 0 */
-    int lockfd;
-    double t0;
-    int timed_out;
-    char *rows;               /**< cached summary rows (NULL: compute from disk) */
-} bcase;
-
-typedef struct batch {
-    char out[PATH_MAX];
-    char self[PATH_MAX];
-    char models[PATH_MAX];
-    int identifiers;
-    int jobs;
-    double timeout;
-    bcase *c;
-    size_t n;
-    size_t total, done, ran, ok, partial, failed, skipped;
-    double start;
-    int tty, progress_shown;
-    sigset_t chld, oldmask; /**< SIGCHLD blocked: the loop waits for it with sigtimedwait */
-} batch;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int mkdir_p(const char *dir)
-{
-    char buf[PATH_MAX];
-    if (strlen(dir) >= sizeof buf)
-        return -1;
-    sps_strlcpy(buf, dir, sizeof buf);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-/* FNV-1a, 64 bits: the derived case key (stable across runs and machines). */
-static uint64_t fnv1a64(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Case ids and reader ids become folder names: letters, digits, . _ - (not leading . or -). */
-static int valid_name(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-              *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-static char *join_path(const char *dir, const char *p)
-{
-    sps_str s = {0};
-    if (p[0] == '/')
-        sps_str_append(&s, p);
-    else
-        sps_str_printf(&s, "%s/%s", dir, p);
-    return sps_str_detach(&s);
-}
-
-/* A small settings file of DIR, written once (the first process wins, also under GNU parallel):
- * *value is replaced by what the file holds. 0 ok, -1 error. */
-static int settle_file(const char *path, char *value, size_t size)
-{
-    char tmp[PATH_MAX + 32];
-    pathf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-    sps_error err;
-    if (!exists(path)) {
-        if (sps_write_file_atomic(tmp, value, strlen(value), &err) != SPS_OK)
-            return -1;
-        if (link(tmp, path) != 0 && errno != EEXIST) {
-            unlink(tmp);
-            return -1;
-        }
-        unlink(tmp);
-    }
-    char *text = NULL;
-    if (sps_read_file(&text, NULL, path, 256, &err) != SPS_OK)
-        return -1;
-    sps_strlcpy(value, text, size);
-    sps_free(text);
-    value[strcspn(value, "\r\n")] = '\0';
-    return 0;
-}
-
-/* ---- per-case files ----------------------------------------------------------------------- */
-
-static void case_path(char *buf, size_t size, const batch *b, const bcase *c, const char *what)
-{
-    if (strcmp(what, "report") == 0)
-        pathf(buf, size, "%s/cases/%s/report.json", b->out, c->folder);
-    else
-        pathf(buf, size, "%s/work/%s%s%s", b->out, c->folder, what[0] ? "/" : "", what);
-}
-
-/* work/<folder>/exit: "exit N", "signal N", "timeout S" or "input N". */
-typedef struct case_exit {
-    char how[16];
-    long code;
-} case_exit;
-
-static int read_exit(const batch *b, const bcase *c, case_exit *e)
-{
-    char p[PATH_MAX + 256];
-    case_path(p, sizeof p, b, c, "exit");
-    char *text = NULL;
-    sps_error err;
-    if (sps_read_file(&text, NULL, p, 256, &err) != SPS_OK)
-        return 0;
-    int ok = sscanf(text, "%15s %ld", e->how, &e->code) == 2;
-    sps_free(text);
-    return ok;
-}
-
-static int case_complete(const batch *b, const bcase *c, case_exit *e)
-{
-    char p[PATH_MAX + 256];
-    case_path(p, sizeof p, b, c, "report");
-    return read_exit(b, c, e) && strcmp(e->how, "exit") == 0 && (e->code == 0 || e->code == 1) && exists(p);
-}
-
-/* The error cell: how the child ended and what it printed on stderr (one line, bounded). */
-static char *case_error(const batch *b, const bcase *c, const case_exit *e)
-{
-    sps_str s = {0};
-    if (strcmp(e->how, "exit") == 0 && e->code != 0)
-        sps_str_printf(&s, "run exit %ld: ", e->code);
-    else if (strcmp(e->how, "signal") == 0)
-        sps_str_printf(&s, "run killed by signal %ld (%s): ", e->code, strsignal((int)e->code));
-    else if (strcmp(e->how, "timeout") == 0)
-        sps_str_printf(&s, "run timed out after %ld s and was killed: ", e->code);
-    char p[PATH_MAX + 256];
-    case_path(p, sizeof p, b, c, "stderr.txt");
-    char *text = NULL;
-    sps_error err;
-    size_t len = 0;
-    if (sps_read_file(&text, &len, p, (size_t)16 << 20, &err) == SPS_OK) {
-        size_t kept = 0;
-        int sep = 0;
-        for (char *line = text; line && *line && kept < BATCH_ERROR_MAX;) {
-            char *nl = strchr(line, '\n');
-            size_t n = nl ? (size_t)(nl - line) : strlen(line);
-            while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
-                n--;
-            if (n) {
-                if (sep)
-                    sps_str_append(&s, " | ");
-                if (kept + n > BATCH_ERROR_MAX)
-                    n = BATCH_ERROR_MAX - kept;
-                for (size_t i = 0; i < n; i++) /* control characters out of the cell */
-                    sps_str_appendn(&s, (unsigned char)line[i] < 0x20 ? " " : &line[i], 1);
-                kept += n;
-                sep = 1;
-            }
-            line = nl ? nl + 1 : NULL;
-        }
-    }
-    sps_free(text);
-    if (s.ptr) /* drop a trailing ": " when nothing was printed */
-        while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == ':'))
-            s.ptr[--s.len] = '\0';
-    if (!s.ptr)
-        sps_str_append(&s, "");
-    return sps_str_detach(&s);
-}
-
-/* Summary rows of a case from what is on disk (NULL status: not finished, no row). */
-static char *case_rows(const batch *b, const bcase *c, const char **status_out)
-{
-    case_exit e;
-    sps_batch_result r = {c->key, c->row->cell[SPS_BATCH_COL_READER] ? c->row->cell[SPS_BATCH_COL_READER] : "",
-                          NULL, "", NULL};
-    char rep[PATH_MAX + 256];
-    case_path(rep, sizeof rep, b, c, "report");
-    char *error = NULL;
-    if (read_exit(b, c, &e)) {
-        if (case_complete(b, c, &e)) {
-            r.status = e.code == 0 ? "ok" : "partial";
-            r.report_json = rep;
-        } else {
-            r.status = "failed";
-        }
-        if (strcmp(r.status, "ok") != 0) {
-            error = case_error(b, c, &e);
-            r.error = error ? error : "";
-        }
-    }
-    if (status_out)
-        *status_out = r.status;
-    char *rows = sps_batch_summary_rows(&r, b->identifiers);
-    sps_free(error);
-    return rows;
-}
-
-static sps_status write_summary(batch *b, sps_error *err)
-{
-    sps_str s = {0};
-    char *h = sps_batch_summary_header(b->identifiers);
-    sps_str_append(&s, h ? h : "");
-    sps_free(h);
-    for (size_t i = 0; i < b->n; i++) {
-        bcase *c = &b->c[i];
-        if (!c->rows && !c->pid)
-            c->rows = case_rows(b, c, NULL);
-        if (c->rows && !c->pid)
-            sps_str_append(&s, c->rows);
-    }
-    if (s.failed) {
-        sps_str_free(&s);
-        return sps_error_set(err, SPS_ENOMEM, "summary.csv", "out of memory");
-    }
-    /* writers hold work/summary.lock: a temporary summary.csv.tmp.* found under it was left by a
-     * killed writer */
-    char p[PATH_MAX + 32];
-    pathf(p, sizeof p, "%s/work/summary.lock", b->out);
-    int lfd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (lfd >= 0 && flock(lfd, LOCK_EX) == 0) {
-        DIR *d = opendir(b->out);
-        for (struct dirent *e; d && (e = readdir(d));)
-            if (strncmp(e->d_name, "summary.csv.tmp.", 16) == 0) {
-                pathf(p, sizeof p, "%s/%s", b->out, e->d_name);
-                unlink(p);
-            }
-        if (d)
-            closedir(d);
-    }
-    pathf(p, sizeof p, "%s/summary.csv", b->out);
-    sps_status st = sps_write_file_atomic(p, s.ptr, s.len, err);
-    sps_str_free(&s);
-    if (lfd >= 0)
-        close(lfd);
-    return st;
-}
-
-/* ---- progress ----------------------------------------------------------------------------- */
-
-static void fmt_hms(char *buf, size_t size, double s)
-{
-    long t = (long)(s + 0.5);
-    pathf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-}
-
-static void progress_line(batch *b)
-{
-    if (!b->tty)
-        return;
-    double el = now_s() - b->start;
-    char eta[32] = "?", elapsed[32];
-    fmt_hms(elapsed, sizeof elapsed, el);
-    double rate = b->ran && el > 0 ? b->ran / el * 3600.0 : 0;
-    if (b->ran && el > 0)
-        fmt_hms(eta, sizeof eta, (double)(b->total - b->done) / (b->ran / el));
-    fprintf(stderr, "\r\033[Kbatch: %zu/%zu done (%zu ok, %zu partial, %zu failed, %zu already complete), "
-                    "%.0f cases/h, elapsed %s, ETA %s",
-            b->done, b->total, b->ok, b->partial, b->failed, b->skipped, rate, elapsed, eta);
-    fflush(stderr);
-    b->progress_shown = 1;
-}
-
-static void log_case(batch *b, const bcase *c, const char *what, double secs)
-{
-    if (b->tty) { /* a case that did not end ok keeps its line above the progress line */
-        if (strcmp(what, "ok") != 0 && strcmp(what, "already complete") != 0)
-            fprintf(stderr, "\r\033[Kspinescore batch: row %zu %s: %s\n", c->number, c->folder, what);
-        progress_line(b);
-        return;
-    }
-    if (secs >= 0)
-        fprintf(stderr, "spinescore batch: [%zu/%zu] row %zu %s: %s (%.1f s)\n", b->done, b->total, c->number,
-                c->folder, what, secs);
-    else
-        fprintf(stderr, "spinescore batch: [%zu/%zu] row %zu %s: %s\n", b->done, b->total, c->number, c->folder,
-                what);
-}
-
 /* ---- running a case ----------------------------------------------------------------------- */
 
 /* Names of the links to a case's inputs in work/<folder>/in (the child runs there): the study is
@@ -414,7 +79,7 @@ static void link_names(const bcase *c, char names[SPS_BATCH_NCOL][300])
         if (!c->path[col])
             continue;
         if (col == SPS_BATCH_COL_STUDY) {
-            pathf(names[col], sizeof names[col], "study");
+            batch_pathf(names[col], sizeof names[col], "study");
             continue;
         }
         const char *slash = strrchr(c->path[col], '/');
@@ -424,9 +89,9 @@ static void link_names(const bcase *c, char names[SPS_BATCH_NCOL][300])
             if (strcmp(names[k], base) == 0)
                 clash = 1;
         if (clash)
-            pathf(names[col], sizeof names[col], "%s-%.200s", sps_batch_column_names[col], base[0] ? base : "file");
+            batch_pathf(names[col], sizeof names[col], "%s-%.200s", sps_batch_column_names[col], base[0] ? base : "file");
         else
-            pathf(names[col], sizeof names[col], "%s", base);
+            batch_pathf(names[col], sizeof names[col], "%s", base);
     }
 }
 
@@ -436,16 +101,16 @@ static void finish_case(batch *b, bcase *c, const char *how, long code);
 static void clean_stale(const batch *b, const bcase *c)
 {
     char dir[PATH_MAX + 16], prefix[200];
-    pathf(dir, sizeof dir, "%s/cases", b->out);
-    pathf(prefix, sizeof prefix, ".%s.partial-", c->folder);
+    batch_pathf(dir, sizeof dir, "%s/cases", b->out);
+    batch_pathf(prefix, sizeof prefix, ".%s.partial-", c->folder);
     DIR *d = opendir(dir);
     if (!d)
         return;
     for (struct dirent *e; (e = readdir(d));)
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
             char p[PATH_MAX + 300];
-            pathf(p, sizeof p, "%s/%s", dir, e->d_name);
-            rm_tree(p);
+            batch_pathf(p, sizeof p, "%s/%s", dir, e->d_name);
+            batch_rm_tree(p);
         }
     closedir(d);
 }
@@ -454,13 +119,13 @@ static void clean_stale(const batch *b, const bcase *c)
 static int launch(batch *b, bcase *c)
 {
     char work[PATH_MAX + 256], p[PATH_MAX + 300];
-    case_path(work, sizeof work, b, c, "");
-    if (mkdir_p(work) != 0) {
+    batch_case_path(work, sizeof work, b, c, "");
+    if (batch_mkdir_p(work) != 0) {
         fprintf(stderr, "spinescore batch: %s: cannot create the folder: %s\n", work, strerror(errno));
         finish_case(b, c, "input", SPS_EXIT_IO);
         return 0;
     }
-    case_path(p, sizeof p, b, c, "lock");
+    batch_case_path(p, sizeof p, b, c, "lock");
     c->lockfd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
     if (c->lockfd < 0 || flock(c->lockfd, LOCK_EX | LOCK_NB) != 0) {
         if (c->lockfd >= 0)
@@ -468,13 +133,13 @@ static int launch(batch *b, bcase *c)
         c->lockfd = -1;
         return -1;
     }
-    case_path(p, sizeof p, b, c, "exit");
+    batch_case_path(p, sizeof p, b, c, "exit");
     unlink(p);
     clean_stale(b, c);
     DIR *wd = opendir(work); /* temporaries of a killed batch (exit.tmp.*, stderr.txt.tmp.*) */
     for (struct dirent *e; wd && (e = readdir(wd));)
         if (strstr(e->d_name, ".tmp.")) {
-            pathf(p, sizeof p, "%s/%s", work, e->d_name);
+            batch_pathf(p, sizeof p, "%s/%s", work, e->d_name);
             unlink(p);
         }
     if (wd)
@@ -485,8 +150,8 @@ static int launch(batch *b, bcase *c)
     /* inputs: check, then link (names: link_names) */
     char in[PATH_MAX + 300], names[SPS_BATCH_NCOL][300];
     link_names(c, names);
-    case_path(in, sizeof in, b, c, "in");
-    rm_tree(in);
+    batch_case_path(in, sizeof in, b, c, "in");
+    batch_rm_tree(in);
     mkdir(in, 0777);
     sps_str msg = {0};
     for (int col = SPS_BATCH_COL_STUDY; col <= SPS_BATCH_COL_CLINICAL; col++) {
@@ -503,11 +168,11 @@ static int launch(batch *b, bcase *c)
                            bad ? strerror(bad) : "is a folder, expected a file");
             continue;
         }
-        pathf(p, sizeof p, "%s/%s", in, names[col]);
+        batch_pathf(p, sizeof p, "%s/%s", in, names[col]);
         if (symlink(c->path[col], p) != 0)
             sps_str_printf(&msg, "spinescore batch: %s: cannot link the input: %s\n", p, strerror(errno));
     }
-    case_path(p, sizeof p, b, c, "stderr.txt");
+    batch_case_path(p, sizeof p, b, c, "stderr.txt");
     if (msg.ptr) {
         sps_error err;
         sps_write_file_atomic(p, msg.ptr, msg.len, &err);
@@ -516,13 +181,13 @@ static int launch(batch *b, bcase *c)
         return 0;
     }
     int efd = open(p, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-    case_path(p, sizeof p, b, c, "stdout.txt");
+    batch_case_path(p, sizeof p, b, c, "stdout.txt");
     int ofd = open(p, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
     int nfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     /* the command line of `spinescore run` (relative names: the child runs in work/<folder>/in) */
     char outarg[300];
-    pathf(outarg, sizeof outarg, "../../../cases/%s", c->folder);
+    batch_pathf(outarg, sizeof outarg, "../../../cases/%s", c->folder);
     const char *argv[32];
     int k = 0;
     argv[k++] = b->self;
@@ -582,16 +247,16 @@ static int launch(batch *b, bcase *c)
         close(nfd);
     if (pid < 0) {
         char msgbuf[256];
-        pathf(msgbuf, sizeof msgbuf, "spinescore batch: cannot start the case: %s\n", strerror(e));
+        batch_pathf(msgbuf, sizeof msgbuf, "spinescore batch: cannot start the case: %s\n", strerror(e));
         sps_error err;
-        case_path(p, sizeof p, b, c, "stderr.txt");
+        batch_case_path(p, sizeof p, b, c, "stderr.txt");
         sps_write_file_atomic(p, msgbuf, strlen(msgbuf), &err);
         finish_case(b, c, "input", SPS_EXIT_INTERNAL);
         return 0;
     }
     setpgid(pid, pid);
     c->pid = pid;
-    c->t0 = now_s();
+    c->t0 = batch_now();
     c->timed_out = 0;
     return 1;
 }
@@ -599,21 +264,21 @@ static int launch(batch *b, bcase *c)
 static void finish_case(batch *b, bcase *c, const char *how, long code)
 {
     char p[PATH_MAX + 256], text[64];
-    case_path(p, sizeof p, b, c, "in");
-    rm_tree(p); /* the links hold the input paths: not left in DIR */
-    case_path(p, sizeof p, b, c, "exit");
-    pathf(text, sizeof text, "%s %ld\n", how, code);
+    batch_case_path(p, sizeof p, b, c, "in");
+    batch_rm_tree(p); /* the links hold the input paths: not left in DIR */
+    batch_case_path(p, sizeof p, b, c, "exit");
+    batch_pathf(text, sizeof text, "%s %ld\n", how, code);
     sps_error err;
     if (sps_write_file_atomic(p, text, strlen(text), &err) != SPS_OK)
         sps_cli_print_error("batch", &err);
-    double secs = c->pid ? now_s() - c->t0 : -1;
+    double secs = c->pid ? batch_now() - c->t0 : -1;
     c->pid = 0;
     if (c->lockfd >= 0)
         close(c->lockfd); /* releases the lock */
     c->lockfd = -1;
     free(c->rows);
     const char *status = NULL;
-    c->rows = case_rows(b, c, &status);
+    c->rows = batch_case_rows(b, c, &status);
     b->done++;
     b->ran++;
     if (status && strcmp(status, "ok") == 0)
@@ -624,16 +289,16 @@ static void finish_case(batch *b, bcase *c, const char *how, long code)
         b->failed++;
     char what[300];
     if (status && strcmp(status, "ok") == 0) {
-        pathf(what, sizeof what, "ok");
+        batch_pathf(what, sizeof what, "ok");
     } else {
         case_exit e;
         sps_strlcpy(e.how, how, sizeof e.how);
         e.code = code;
-        char *er = case_error(b, c, &e);
-        pathf(what, sizeof what, "%s: %.240s", status ? status : "failed", er ? er : "");
+        char *er = batch_case_error(b, c, &e);
+        batch_pathf(what, sizeof what, "%s: %.240s", status ? status : "failed", er ? er : "");
         sps_free(er);
     }
-    log_case(b, c, what, secs);
+    batch_log_case(b, c, what, secs);
 }
 
 static int parse_rows(const char *spec, bcase *c, size_t n)
@@ -800,11 +465,11 @@ int sps_cmd_batch(int argc, char **argv)
             fprintf(stderr, "spinescore batch: %s:%zu: study, clinical and annotations or seeds are required\n",
                     manifest, r->line);
             rc = SPS_EXIT_INVALID;
-        } else if (id && !valid_name(id, 64)) {
+        } else if (id && !batch_valid_name(id, 64)) {
             fprintf(stderr, "spinescore batch: %s:%zu: case_id '%s': use 1-64 letters, digits, '.', '_' or '-' "
                             "(not first: '.', '-')\n", manifest, r->line, id);
             rc = SPS_EXIT_INVALID;
-        } else if (reader && !valid_name(reader, 32)) {
+        } else if (reader && !batch_valid_name(reader, 32)) {
             fprintf(stderr, "spinescore batch: %s:%zu: reader '%s': use 1-32 letters, digits, '.', '_' or '-' "
                             "(a pseudonymous reader id, e.g. R1)\n", manifest, r->line, reader);
             rc = SPS_EXIT_INVALID;
@@ -821,14 +486,14 @@ int sps_cmd_batch(int argc, char **argv)
             sps_strlcpy(norm, s, sizeof norm);
             for (size_t n = strlen(norm); n > 1 && norm[n - 1] == '/'; n--)
                 norm[n - 1] = '\0';
-            pathf(c->key, sizeof c->key, "s%016llx", (unsigned long long)fnv1a64(norm));
+            batch_pathf(c->key, sizeof c->key, "s%016llx", (unsigned long long)batch_fnv1a64(norm));
         }
         if (reader)
-            pathf(c->folder, sizeof c->folder, "%s__%s", c->key, reader);
+            batch_pathf(c->folder, sizeof c->folder, "%s__%s", c->key, reader);
         else
-            pathf(c->folder, sizeof c->folder, "%s", c->key);
+            batch_pathf(c->folder, sizeof c->folder, "%s", c->key);
         for (int col = SPS_BATCH_COL_STUDY; col <= SPS_BATCH_COL_CLINICAL; col++)
-            if (r->cell[col] && !(c->path[col] = join_path(mdir, r->cell[col]))) {
+            if (r->cell[col] && !(c->path[col] = batch_join_path(mdir, r->cell[col]))) {
                 fprintf(stderr, "spinescore batch: out of memory\n");
                 rc = SPS_EXIT_INTERNAL;
             }
@@ -857,20 +522,20 @@ int sps_cmd_batch(int argc, char **argv)
 
     /* DIR and its settings (identifier setting fixed at the first run; the time stamp of every
      * report of the batch, so a resumed batch writes the same bytes: SOURCE_DATE_EPOCH) */
-    if (mkdir_p(out) != 0 || !realpath(out, b->out)) {
+    if (batch_mkdir_p(out) != 0 || !realpath(out, b->out)) {
         fprintf(stderr, "spinescore batch: %s: cannot create the output folder: %s\n", out, strerror(errno));
         rc = SPS_EXIT_IO;
         goto done;
     }
     {
         char p[PATH_MAX + 64], v[64];
-        pathf(p, sizeof p, "%s/work", b->out);
-        int ok = mkdir_p(p) == 0;
-        pathf(p, sizeof p, "%s/cases", b->out);
-        ok = ok && mkdir_p(p) == 0;
-        pathf(v, sizeof v, "%s", identifiers ? "include-identifiers" : "de-identified");
-        pathf(p, sizeof p, "%s/work/identifiers", b->out);
-        ok = ok && settle_file(p, v, sizeof v) == 0;
+        batch_pathf(p, sizeof p, "%s/work", b->out);
+        int ok = batch_mkdir_p(p) == 0;
+        batch_pathf(p, sizeof p, "%s/cases", b->out);
+        ok = ok && batch_mkdir_p(p) == 0;
+        batch_pathf(v, sizeof v, "%s", identifiers ? "include-identifiers" : "de-identified");
+        batch_pathf(p, sizeof p, "%s/work/identifiers", b->out);
+        ok = ok && batch_settle_file(p, v, sizeof v) == 0;
         if (ok && strcmp(v, identifiers ? "include-identifiers" : "de-identified") != 0) {
             fprintf(stderr, "spinescore batch: %s was started %s; %s --include-identifiers: use another --out\n",
                     b->out, identifiers ? "de-identified" : "with identifiers", identifiers ? "rerun without" : "rerun with");
@@ -879,11 +544,11 @@ int sps_cmd_batch(int argc, char **argv)
         }
         const char *env = getenv("SOURCE_DATE_EPOCH");
         if (env && *env && strspn(env, "0123456789") == strlen(env)) {
-            pathf(v, sizeof v, "%s", env);
+            batch_pathf(v, sizeof v, "%s", env);
         } else {
-            pathf(v, sizeof v, "%lld\n", (long long)time(NULL));
-            pathf(p, sizeof p, "%s/work/source-date-epoch", b->out);
-            ok = ok && settle_file(p, v, sizeof v) == 0;
+            batch_pathf(v, sizeof v, "%lld\n", (long long)time(NULL));
+            batch_pathf(p, sizeof p, "%s/work/source-date-epoch", b->out);
+            ok = ok && batch_settle_file(p, v, sizeof v) == 0;
         }
         if (!ok) {
             fprintf(stderr, "spinescore batch: %s: cannot write the batch folder: %s\n", b->out, strerror(errno));
@@ -894,7 +559,7 @@ int sps_cmd_batch(int argc, char **argv)
     }
 
     b->tty = isatty(2);
-    b->start = now_s();
+    b->start = batch_now();
     for (size_t i = 0; i < b->n; i++)
         b->total += b->c[i].selected;
     if (!summary_only) {
@@ -908,10 +573,10 @@ int sps_cmd_batch(int argc, char **argv)
                 case_exit e;
                 if (!c->selected)
                     continue;
-                if (case_complete(b, c, &e)) {
+                if (batch_case_complete(b, c, &e)) {
                     b->done++;
                     b->skipped++;
-                    log_case(b, c, "already complete", -1);
+                    batch_log_case(b, c, "already complete", -1);
                     continue;
                 }
                 int k = launch(b, c);
@@ -920,9 +585,9 @@ int sps_cmd_batch(int argc, char **argv)
                 } else if (k < 0) {
                     b->done++;
                     b->failed++;
-                    log_case(b, c, "skipped: another spinescore batch is running this case", -1);
+                    batch_log_case(b, c, "skipped: another spinescore batch is running this case", -1);
                 } else if (!only) {
-                    write_summary(b, &err);
+                    batch_write_summary(b, &err);
                 }
             }
             int status;
@@ -939,7 +604,7 @@ int sps_cmd_batch(int argc, char **argv)
                         finish_case(b, c, "signal", WTERMSIG(status));
                     else
                         finish_case(b, c, "exit", WEXITSTATUS(status));
-                    if (!only && write_summary(b, &err) != SPS_OK)
+                    if (!only && batch_write_summary(b, &err) != SPS_OK)
                         sps_cli_print_error("batch", &err);
                     break;
                 }
@@ -947,7 +612,7 @@ int sps_cmd_batch(int argc, char **argv)
             }
             if (pid < 0 && errno != EINTR && errno != ECHILD)
                 break;
-            double t = now_s();
+            double t = batch_now();
             for (size_t i = 0; i < b->n; i++) {
                 bcase *c = &b->c[i];
                 if (c->pid && b->timeout > 0 && !c->timed_out && t - c->t0 > b->timeout) {
@@ -959,7 +624,7 @@ int sps_cmd_batch(int argc, char **argv)
             if (running) {
                 static double last;
                 if (b->tty && t - last >= 1.0) {
-                    progress_line(b);
+                    batch_progress_line(b);
                     last = t;
                 }
                 struct timespec ts = {0, 200 * 1000 * 1000}; /* until a child ends, at most 0.2 s */
@@ -976,7 +641,7 @@ int sps_cmd_batch(int argc, char **argv)
             free(b->c[i].rows);
             b->c[i].rows = NULL;
         }
-        if (write_summary(b, &err) != SPS_OK) {
+        if (batch_write_summary(b, &err) != SPS_OK) {
             sps_cli_print_error("batch", &err);
             rc = SPS_EXIT_IO;
             goto done;
@@ -989,9 +654,9 @@ int sps_cmd_batch(int argc, char **argv)
         if (!c->selected && !summary_only)
             continue;
         case_exit e;
-        if (!read_exit(b, c, &e))
+        if (!batch_read_exit(b, c, &e))
             npend++;
-        else if (case_complete(b, c, &e) && e.code == 0)
+        else if (batch_case_complete(b, c, &e) && e.code == 0)
             nok++;
         else
             nbad++;

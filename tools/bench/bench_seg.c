@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "phantom.h"
 #include "spinescore/measure.h"
@@ -45,6 +48,15 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+    /* the process policy of the spinescore executable (src/cli/main.c memory_policy), so the
+     * paths are timed as `spinescore measure/run --auto` runs them; SPS_BENCH_SEG_GLIBC_DEFAULT=1
+     * keeps glibc's defaults (each ITK grid buffer a fresh, page-faulted mapping) */
+    if (!getenv("SPS_BENCH_SEG_GLIBC_DEFAULT")) {
+        mallopt(M_MMAP_THRESHOLD, 16 << 20);
+        mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    }
+#endif
     int runs = argc > 1 ? atoi(argv[1]) : 5;
     const char *tmp = argc > 2 ? argv[2] : "/tmp";
     if (runs < 1 || runs > 50)

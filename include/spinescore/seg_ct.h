@@ -1,7 +1,7 @@
 /* seg_ct.h — the CT semi-automatic paths of src/seg (vertebral body and bone lesion from one
- * click each; src/seg/body_ct*.cpp, body_json.c). Kept apart from seg.h until the CLI's --auto
- * is switched to them: their accuracy on the phantom set is below the issue-5 criterion
- * (docs/validation.md, "Semi-automatic CT"). Link sps_seg. */
+ * click each; src/seg/body_ct*.cpp, body_json.c), behind `--auto` for CT series (src/cli/auto.c).
+ * Their accuracy on the phantom set is in docs/validation.md, "Semi-automatic CT"; the points
+ * they derive are always written back for a reader to check. Link sps_seg. */
 #ifndef SPINESCORE_SEG_CT_H
 #define SPINESCORE_SEG_CT_H
 

@@ -290,6 +290,16 @@ static void run_case(const ct_case *c, case_result *r)
     sps_seg_ct_body above, below;
     int ha = B.has_above && sps_seg_ct_find_body(&above, vol, g_models, B.seed_above_lps, NULL) == SPS_OK;
     int hb = B.has_below && sps_seg_ct_find_body(&below, vol, g_models, B.seed_below_lps, NULL) == SPS_OK;
+    if (getenv("SPS_SEG_CT_DEBUG")) {
+        sps_heights hB, hA = {NAN, NAN, NAN}, hL = {NAN, NAN, NAN};
+        sps_measure_heights(&hB, &B.points);
+        if (ha)
+            sps_measure_heights(&hA, &above.points);
+        if (hb)
+            sps_measure_heights(&hL, &below.points);
+        print_message("body click: heights %.1f/%.1f/%.1f; above %.1f/%.1f/%.1f; below %.1f/%.1f/%.1f\n", hB.ha_mm,
+                      hB.hm_mm, hB.hp_mm, hA.ha_mm, hA.hm_mm, hA.hp_mm, hL.ha_mm, hL.hm_mm, hL.hp_mm);
+    }
     sps_collapse col;
     st = sps_measure_collapse(&col, g_models, &B.points, ha ? &above.points : NULL, hb ? &below.points : NULL,
                               L.body_fraction, &err);
@@ -327,7 +337,7 @@ done:
 }
 
 #define N_CASES 42
-#define SEG_CT_FLOOR 22 /* regression floor, two below the measured 24/42 (docs/validation.md) */
+#define SEG_CT_FLOOR 24 /* regression floor, two below the measured 26/42 (docs/validation.md) */
 
 static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
 {

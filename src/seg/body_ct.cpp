@@ -19,6 +19,10 @@
  *  4. (landmarks) Mid-sagittal plane = footprint centroid (L); stations at -0.8, 0, +0.8 of the
  *     half-depth along P. Endplates at each station: the body run of the columns in a small
  *     patch, each end refined to the steepest HU step (sub-voxel, parabola); median over the patch.
+ *     At the anterior and posterior stations a disc-like run whose far side lies short of the
+ *     neighbour's endplate (found across the disc on the middle column) by more than
+ *     disc_plane_tol_mm is the blurred edge of a lesion inside the body, not the disc: the run
+ *     goes on past it (a lytic lesion's HU plus partial volume and noise reach the disc band).
  *  5. (landmarks) Body mask = every footprint column's body run. Neighbour seeds: past the disc
  *     above and below the middle column. Core = central ellipse-cylinder (normal-bone reference).
  */
@@ -83,6 +87,7 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "bone_min_hu", &p->bone_min, err, sc) &&
             get_num(s, "lytic_max_hu", &p->lytic_max, err, sc) &&
             get_num(s, "disc_min_mm", &p->disc_min, err, sc) &&
+            get_num(s, "disc_plane_tol_mm", &p->disc_plane_tol, err, sc) &&
             get_num(s, "footprint_opening_mm", &p->open_mm, err, sc) &&
             get_num(s, "edge_search_mm", &p->edge_search, err, sc) &&
             get_num(s, "station_fraction", &p->station, err, sc) &&

@@ -166,6 +166,56 @@ bool best_run(const Grid &g, const Params &p, long x, long y, long z_lo, long z_
     return bestov >= 0;
 }
 
+/* The first voxel past the disc-like run that follows the run end @p end (dir +1 above, -1
+ * below): false when the column reaches air or the grid's end instead. */
+bool past_disc(const Grid &g, const Params &p, long x, long y, long end, int dir, long *zb)
+{
+    const long nz = static_cast<long>(g.n[2]);
+    auto dl = [&](long zz) {
+        return disclike(g.sm[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(zz))], p);
+    };
+    long z = end + dir;
+    /* the run end may sit a voxel inside its last body voxel (column_run) */
+    for (int k = 0; k < 2 && z >= 0 && z < nz && !dl(z); ++k)
+        z += dir;
+    while (z >= 0 && z < nz && dl(z))
+        z += dir;
+    if (z < 0 || z >= nz || g.sm[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))] < -300.0f)
+        return false;
+    *zb = z;
+    return true;
+}
+
+/* A disc lies between this body's endplate and the neighbour's. At a station off the middle
+ * column, a disc-like run whose far side (the first voxel past it) lies short of the neighbour's
+ * endplate plane found on the middle column (cap, grid z) by more than @p tol voxels is not that
+ * disc: it is the blurred edge of a lesion inside the body (lesion HU plus partial volume and
+ * noise reach the disc band); the body run goes on past it. has_cap[0] / [1]: the lower / upper
+ * cap was found (without it nothing is merged). */
+void merge_past_lesion(const Grid &g, const Params &p, long x, long y, const long cap[2], const bool has_cap[2],
+                       long tol, long *lo, long *hi)
+{
+    for (int k = 0; k < 2; ++k) {
+        if (!has_cap[k])
+            continue;
+        const int dir = k ? +1 : -1;
+        for (int it = 0; it < 4; ++it) {
+            long zb, l2, h2;
+            long &end = k ? *hi : *lo;
+            if (!past_disc(g, p, x, y, end, dir, &zb))
+                break;
+            if (k ? zb >= cap[1] - tol : zb <= cap[0] + tol)
+                break;
+            /* the run past it must end before the neighbour's plane: one that runs past it went
+             * through a real disc into a neighbour whose endplate is not flat (a collapsed one) */
+            if (!column_run(g, p, static_cast<size_t>(x), static_cast<size_t>(y), zb, &l2, &h2) ||
+                (k ? h2 > cap[1] : l2 < cap[0]))
+                break;
+            end = k ? std::max(end, h2) : std::min(end, l2);
+        }
+    }
+}
+
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err)
 {
     Grid &g = w.g;
@@ -221,7 +271,9 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
      * the middle column) cap the other stations and the mask, so a column that runs through a
      * disc it cannot separate (partial volume at the rim) is not taken for the body */
     long cap_lo = 0, cap_hi = static_cast<long>(g.n[2]) - 1;
+    bool has_cap[2] = {false, false};
     const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
+    const long plane_tol = std::max(1L, static_cast<long>(std::lround(p.disc_plane_tol / g.s)));
     for (int s : {1, 0, 2}) {
         std::vector<double> ts, bs;
         const long ys = std::lround(st_y[s]);
@@ -231,7 +283,13 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                 if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y])
                     continue;
                 long lo, hi;
-                if (!best_run(g, p, x, y, z_lo, z_hi, 6, &lo, &hi) || hi > cap_hi || lo < cap_lo)
+                if (!best_run(g, p, x, y, z_lo, z_hi, 6, &lo, &hi))
+                    continue;
+                if (s != 1) {
+                    const long cap[2] = {cap_lo, cap_hi};
+                    merge_past_lesion(g, p, x, y, cap, has_cap, plane_tol, &lo, &hi);
+                }
+                if (hi > cap_hi || lo < cap_lo)
                     continue;
                 ts.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1));
                 bs.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1));
@@ -250,6 +308,7 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                     if (g.sm[g.idx(static_cast<size_t>(mxi), static_cast<size_t>(yi), static_cast<size_t>(z))] >=
                         p.bone_min) {
                         (dirn > 0 ? cap_hi : cap_lo) = z - dirn;
+                        has_cap[dirn > 0 ? 1 : 0] = true;
                         break;
                     }
             }
@@ -343,8 +402,9 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                   "ITK: linear resample to a %.2f mm L/P/S grid, recursive Gaussian sigma %.1f mm; body = "
                   "columns of bone (>= %.0f HU) or lesion-like (<= %.0f HU) HU between disc-like runs >= %.1f mm; "
                   "footprint opened %.1f mm; endplates at the steepest HU step; stations -/0/+%.2f of the "
-                  "half-depth (models/measurement.json segmentation_ct)",
-                  g.s, p.sigma, p.bone_min, p.lytic_max, p.disc_min, p.open_mm, p.station);
+                  "half-depth, a disc-like run there ending > %.1f mm short of the neighbour's endplate on the "
+                  "middle column taken as a lesion edge (models/measurement.json segmentation_ct)",
+                  g.s, p.sigma, p.bone_min, p.lytic_max, p.disc_min, p.open_mm, p.station, p.disc_plane_tol);
     return SPS_OK;
 }
 

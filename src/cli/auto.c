@@ -467,6 +467,85 @@ static const char *point_outside(const sps_seg_ct_body *b, const sps_volume *vol
     return NULL;
 }
 
+/* Anteroposterior depth of a body from its six points (mean of the superior and inferior
+ * anterior-posterior distances; the points sit at the same fraction of the half-depth). */
+static double body_depth(const sps_seg_ct_body *b)
+{
+    double s = 0, i = 0;
+    for (int d = 0; d < 3; d++) {
+        s += (b->points.sup_post[d] - b->points.sup_ant[d]) * (b->points.sup_post[d] - b->points.sup_ant[d]);
+        i += (b->points.inf_post[d] - b->points.inf_ant[d]) * (b->points.inf_post[d] - b->points.inf_ant[d]);
+    }
+    return 0.5 * (sqrt(s) + sqrt(i));
+}
+
+/* Cross-check of the bodies found from several seeds: the depth of a vertebral body changes by a
+ * few percent from one level to the next, and neither collapse nor a lesion changes where its
+ * anterior and posterior walls are. A body whose depth agrees with no other body (tolerance
+ * measurement.auto.body_depth_tolerance + body_depth_tolerance_per_level per level apart) is an
+ * outline gone wrong (typically a click inside a lesion that has hollowed the body out): it is
+ * dropped with a note, never measured. Two bodies that disagree with each other are both dropped
+ * (which one is wrong cannot be told). One body alone is not checked. Returns the new count. */
+static size_t drop_inconsistent_bodies(sps_auto *a, const char **levels, const sps_seg_ct_body **bp, size_t nb,
+                                       double tol, double tol_per_level)
+{
+    if (nb < 2 || !(tol > 0))
+        return nb;
+    double depth[64];
+    int keep[64];
+    size_t n = nb < 64 ? nb : 64;
+    for (size_t i = 0; i < n; i++)
+        depth[i] = body_depth(bp[i]);
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = 0;
+        for (size_t j = 0; j < n && !keep[i]; j++) {
+            if (j == i)
+                continue;
+            double apart = fabs((double)(level_rank(levels[i]) - level_rank(levels[j])));
+            double allowed = tol + tol_per_level * (apart > 1 ? apart - 1 : 0);
+            double big = depth[i] > depth[j] ? depth[i] : depth[j];
+            keep[i] = big > 0 && fabs(depth[i] - depth[j]) <= allowed * big;
+        }
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i]) {
+            levels[out] = levels[i];
+            bp[out] = bp[i];
+            out++;
+            continue;
+        }
+        char others[256] = "";
+        for (size_t j = 0; j < n; j++) {
+            size_t l = strlen(others);
+            if (j != i)
+                snprintf(others + l, sizeof others - l, "%s%s %.1f mm", l ? ", " : "", levels[j], depth[j]);
+        }
+        add_note(a, "%s not measured: the body found from its seed is %.1f mm deep (anterior to posterior wall), "
+                    "which agrees with no other body found (%s; tolerance %.0f %% + %.0f %% per level apart, "
+                    "measurement.auto): the outline is not trusted; place its six points by hand",
+                 levels[i], depth[i], others, 100.0 * tol, 100.0 * tol_per_level);
+    }
+    for (size_t i = n; i < nb; i++) { /* beyond the cross-check's capacity: kept unchecked */
+        levels[out] = levels[i];
+        bp[out] = bp[i];
+        out++;
+    }
+    return out;
+}
+
+/* A number of the "auto" section of models/measurement.json, or NAN. */
+static double auto_model_number(const sps_models *models, const char *key)
+{
+    char *txt = sps_models_dump(models, "measurement");
+    cJSON *m = txt ? cJSON_Parse(txt) : NULL;
+    sps_free(txt);
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "auto"), key);
+    double v = cJSON_IsNumber(r) ? r->valuedouble : NAN;
+    cJSON_Delete(m);
+    return v;
+}
+
 static sps_status run_ct(sps_auto *a, cJSON **doc, char *lesion_level, char *names, size_t names_size,
                          const sps_pipeline *p, const sps_models *models, const seed *s, size_t n, const char *path,
                          sps_error *err)
@@ -521,13 +600,7 @@ static sps_status run_ct(sps_auto *a, cJSON **doc, char *lesion_level, char *nam
     if (lseed) {
         double radius = 0;
         if (rseed) {
-            char *txt = sps_models_dump(models, "measurement");
-            cJSON *m = txt ? cJSON_Parse(txt) : NULL;
-            sps_free(txt);
-            const cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "auto"), "reference_bone_radius_mm");
-            if (cJSON_IsNumber(r) && r->valuedouble > 0)
-                radius = r->valuedouble;
-            cJSON_Delete(m);
+            radius = auto_model_number(models, "reference_bone_radius_mm");
             if (!(radius > 0)) {
                 st = sps_error_set(err, SPS_EFORMAT, "model measurement.auto.reference_bone_radius_mm", "expected a positive number (mm)");
                 goto done;
@@ -548,6 +621,16 @@ static sps_status run_ct(sps_auto *a, cJSON **doc, char *lesion_level, char *nam
         sps_strlcpy(lesion_level, lseed->level, 8);
         size_t l = strlen(names);
         snprintf(names + l, names_size - l, "%s%s%s%s", l ? ", " : "", lseed->name, rseed ? ", " : "", rseed ? rseed->name : "");
+    }
+    {
+        double tol = auto_model_number(models, "body_depth_tolerance");
+        double tol_level = auto_model_number(models, "body_depth_tolerance_per_level");
+        if (!(tol > 0 && tol < 1) || !(tol_level >= 0 && tol_level < 1)) {
+            st = sps_error_set(err, SPS_EFORMAT, "model measurement.auto.body_depth_tolerance",
+                               "expected body_depth_tolerance in (0, 1) and body_depth_tolerance_per_level in [0, 1)");
+            goto done;
+        }
+        nb = drop_inconsistent_bodies(a, levels, bp, nb, tol, tol_level);
     }
     char *json = NULL;
     st = sps_seg_ct_annotations_json(&json, p->series.series_uid, levels, bp, nb, lseed ? lseed->level : NULL,

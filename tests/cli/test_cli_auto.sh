@@ -158,6 +158,57 @@ sys.exit(1 if bad else 0)
 EOF
 done
 
+# ---- 3b. a body click inside a large lytic lesion (CT paths only) ----------------------------
+# tests/cli/multi/ct-t11: T11 lytic, 45 % of the body, centred posteriorly; the T11 body seed (the
+# body's centre, from make-annotations --seeds) lies inside the lesion. Each body either has its
+# six points where the truth has them (within 2 mm) or is reported as not measured with the
+# reason; an aligned spine (truth: no translation) is never given a translation over 1 mm.
+if [ "$ct_paths" = 1 ]; then
+  "$phantom" "$src/tests/cli/multi/ct-t11.spec.json" --out "$tmp/ct-t11" >/dev/null 2>&1; check "phantom ct-t11" 0 $?
+  python3 "$src/tools/make-annotations.py" "$tmp/ct-t11/truth.json" --seeds --out "$tmp/ct-t11.seeds.json"
+  check "ct-t11 seeds" 0 $?
+  "$bin" measure "$tmp/ct-t11/dicom" --auto "$tmp/ct-t11.seeds.json" --out "$tmp/ct-t11.auto.json" 2>"$tmp/ct-t11.err"
+  rc=$?
+  pycheck "ct-t11 (body click in a lytic lesion): points near the truth or not measured, no invented translation" \
+      "$tmp/ct-t11/truth.json" "$tmp/ct-t11.auto.json" "$tmp/ct-t11.auto.auto-annotations.json" "$tmp/ct-t11.err" "$rc" <<'EOF2'
+import json, math, os, sys
+truth, auto, ann, errf, rc = sys.argv[1:]
+t = json.load(open(truth))
+err = open(errf).read()
+bad = []
+if rc != "0":
+    # a refusal of the whole run is allowed only with the seed named
+    if "seeds[" not in err:
+        bad.append("exit %s without a named seed: %s" % (rc, err[:300]))
+else:
+    m = json.load(open(auto))
+    a = json.load(open(ann))
+    names = {"sup_ant": "superior_anterior", "sup_mid": "superior_middle", "sup_post": "superior_posterior",
+             "inf_ant": "inferior_anterior", "inf_mid": "inferior_middle", "inf_post": "inferior_posterior"}
+    tv = {v["level"]: v for v in t["vertebrae"]}
+    got = {}
+    for p in a.get("points", []):
+        if p.get("role") in names:
+            got.setdefault(p["level"], {})[p["role"]] = p["lps"]
+    for lv in ("T10", "T11", "T12"):
+        if lv not in got:
+            if lv not in err or "not measured" not in err:
+                bad.append("%s: no points and no 'not measured' note naming it" % lv)
+            continue
+        for role, key in names.items():
+            d = math.dist(got[lv][role], tv[lv]["morphometry_points_lps"][key])
+            if d > 2.0:
+                bad.append("%s %s: %.1f mm from the truth point" % (lv, role, d))
+    al = m["measurements"].get("alignment", {})
+    tr = al.get("translation_mm")
+    if tr is not None and tr > 1.0:
+        bad.append("translation %.2f mm on an aligned spine (segment %s)" % (tr, al.get("translation_segment")))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF2
+fi
+
 # ---- 4. refusals, each naming the seed --------------------------------------------------------
 c=mr-t2-escc2-t11
 seeds="$src/sample-data/$c/seeds.json"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "body_ct_internal.h"
@@ -274,10 +275,66 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
     bool has_cap[2] = {false, false};
     const long need = std::max(1L, static_cast<long>(std::lround(p.disc_min / g.s)));
     const long plane_tol = std::max(1L, static_cast<long>(std::lround(p.disc_plane_tol / g.s)));
+    const long step_max = std::max(1L, static_cast<long>(std::lround(p.endplate_step_max / g.s)));
+    /* median run ends over the patch of mid-sagittal columns at y (stations off the middle: the
+     * runs go on past lesion edges, merge_past_lesion) */
+    auto ends_at = [&](long y, long *lo, long *hi) {
+        std::vector<double> l, h;
+        const long cap[2] = {cap_lo, cap_hi};
+        for (long x = mxi - pr; x <= mxi + pr; ++x) {
+            long a, b;
+            if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y] || !best_run(g, p, x, y, z_lo, z_hi, 6, &a, &b))
+                continue;
+            merge_past_lesion(g, p, x, y, cap, has_cap, plane_tol, &a, &b);
+            l.push_back(static_cast<double>(a));
+            h.push_back(static_cast<double>(b));
+        }
+        if (l.size() < 2)
+            return false;
+        *lo = std::lround(median(l));
+        *hi = std::lround(median(h));
+        return true;
+    };
     for (int s : {1, 0, 2}) {
         std::vector<double> ts, bs;
         const long ys = std::lround(st_y[s]);
         const long prx = pr, pry = std::max(1L, pr / 2);
+        /* An endplate is one continuous surface: followed along the mid-sagittal plane from the
+         * middle station to this one, a run end that jumps outward by more than
+         * endplate_step_max_mm between neighbouring columns, past the middle station's end, has left it (another structure continues the column, e.g.
+         * the arch above a crushed body); past the jump the station's run is cut back to the last
+         * continuous end and its edge searched there. */
+        bool cut[2] = {false, false};
+        long cut_at[2] = {0, 0};
+        if (s != 1) {
+            const long dy = s == 0 ? -1 : +1;
+            long prev[2], mid[2];
+            const bool have_mid = ends_at(std::lround(yc), &mid[0], &mid[1]);
+            prev[0] = mid[0];
+            prev[1] = mid[1];
+            if (have_mid)
+                for (long y = std::lround(yc) + dy; dy * (y - ys) <= 0; y += dy) {
+                    long e[2];
+                    if (!ends_at(y, &e[0], &e[1]))
+                        continue;
+                    for (int k = 0; k < 2; ++k) {
+                        if (cut[k])
+                            continue;
+                        /* outward: away from the body's centre along S */
+                        const long jump = k ? e[k] - prev[k] : prev[k] - e[k];
+                        const long past_mid = k ? e[k] - mid[k] : mid[k] - e[k];
+                        if (std::labs(jump) <= step_max) {
+                            prev[k] = e[k];
+                        } else if (jump > 0 && past_mid > step_max) {
+                            /* a jump outward past the middle station's end */
+                            cut[k] = true;
+                            cut_at[k] = prev[k];
+                        }
+                        /* else an isolated column stopped at a lesion edge, or an end coming back
+                         * from one toward the middle's endplate: not followed */
+                    }
+                }
+        }
         for (long y = ys - pry; y <= ys + pry; ++y)
             for (long x = mxi - prx; x <= mxi + prx; ++x) {
                 if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y])
@@ -288,6 +345,10 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                 if (s != 1) {
                     const long cap[2] = {cap_lo, cap_hi};
                     merge_past_lesion(g, p, x, y, cap, has_cap, plane_tol, &lo, &hi);
+                    if (cut[1] && hi > cut_at[1] + step_max)
+                        hi = cut_at[1];
+                    if (cut[0] && lo < cut_at[0] - step_max)
+                        lo = cut_at[0];
                 }
                 if (hi > cap_hi || lo < cap_lo)
                     continue;

@@ -337,7 +337,10 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         }
         for (long y = ys - pry; y <= ys + pry; ++y)
             for (long x = mxi - prx; x <= mxi + prx; ++x) {
-                if (x < 0 || y < 0 || x >= nx || y >= ny || !w.foot[x + nx * y])
+                /* a station column outside the footprint but inside the walls found on the HU
+                 * profile: a lesion took the body's rim there out of the bone projection */
+                if (x < 0 || y < 0 || x >= nx || y >= ny ||
+                    (!w.foot[x + nx * y] && !(static_cast<double>(y) > yf && static_cast<double>(y) < yb)))
                     continue;
                 long lo, hi;
                 if (!best_run(g, p, x, y, z_lo, z_hi, 6, &lo, &hi))

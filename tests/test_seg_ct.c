@@ -135,8 +135,9 @@ static void make_case(ct_case *c, int i)
     snprintf(c->plane, sizeof c->plane, "%s", plane);
 }
 
-/* Render a case into an sps_volume (HU) and its truth JSON. */
-static void render_case(const ct_case *c, sps_volume **vol, cJSON **truth)
+/* Render a case into an sps_volume (HU) and its truth JSON; @p truth_lesion (optional) receives
+ * the phantom's per-voxel lesion label (voxel centre inside the lesion ellipsoid and the body). */
+static void render_case(const ct_case *c, sps_volume **vol, cJSON **truth, uint8_t **truth_lesion)
 {
     static ph_model m;
     sps_error err;
@@ -160,6 +161,10 @@ static void render_case(const ct_case *c, sps_volume **vol, cJSON **truth)
     }
     assert_int_equal(sps_volume_new_copy(vol, &g, img.value, &err), SPS_OK);
     sps_volume_set_meta(*vol, SPS_UNITS_HU, "CT", "2.25.1");
+    if (truth_lesion) {
+        *truth_lesion = img.lesion; /* handed over */
+        img.lesion = NULL;
+    }
     ph_image_free(&img);
     char *t = NULL;
     assert_int_equal(ph_truth_json(&m, &t, &err), SPS_OK);
@@ -200,15 +205,59 @@ typedef struct case_result {
     double height_err_max; /* largest |measured - true| height of the focus (mm) */
     char class_true[32], class_meas[32];
     char token_true[32], token_meas[32];
+    /* lytic / blastic voxel fractions (sps_measure_lesion_density, same reference) in the
+     * semi-automatic mask, in the true lesion (phantom voxel labels) and in the true lesion eroded
+     * by one voxel (6-neighbourhood); NAN when not computed */
+    double flyt[3], fbla[3];
     int pass;
 } case_result;
+
+/* Lytic / blastic fractions of the acquired voxels labelled as the lesion by the phantom (all, or
+ * those whose six face neighbours are lesion too), against the segmentation's reference voxels. */
+static void truth_fractions(case_result *r, const sps_volume *vol, const uint8_t *lab, const float *ref,
+                            size_t nref)
+{
+    const sps_geometry *g = sps_volume_geometry(vol);
+    const float *d = sps_volume_data_const(vol);
+    const size_t nx = g->dims[0], ny = g->dims[1], nz = g->dims[2], n = nx * ny * nz;
+    float *all = malloc(n * sizeof *all), *core = malloc(n * sizeof *core);
+    assert_non_null(all);
+    assert_non_null(core);
+    size_t na = 0, nc = 0;
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < ny; y++)
+            for (size_t x = 0; x < nx; x++) {
+                const size_t i = x + nx * (y + ny * z);
+                if (!lab[i])
+                    continue;
+                all[na++] = d[i];
+                if (x > 0 && y > 0 && z > 0 && x + 1 < nx && y + 1 < ny && z + 1 < nz && lab[i - 1] && lab[i + 1] &&
+                    lab[i - nx] && lab[i + nx] && lab[i - nx * ny] && lab[i + nx * ny])
+                    core[nc++] = d[i];
+            }
+    sps_lesion_density dd;
+    sps_error err;
+    if (sps_measure_lesion_density(&dd, g_models, all, na, ref, nref, &err) == SPS_OK) {
+        r->flyt[1] = dd.fraction_lytic;
+        r->fbla[1] = dd.fraction_blastic;
+    }
+    if (sps_measure_lesion_density(&dd, g_models, core, nc, ref, nref, &err) == SPS_OK) {
+        r->flyt[2] = dd.fraction_lytic;
+        r->fbla[2] = dd.fraction_blastic;
+    }
+    free(all);
+    free(core);
+}
 
 static void run_case(const ct_case *c, case_result *r)
 {
     memset(r, 0, sizeof *r);
+    for (int k = 0; k < 3; k++)
+        r->flyt[k] = r->fbla[k] = NAN;
     sps_volume *vol = NULL;
     cJSON *truth = NULL;
-    render_case(c, &vol, &truth);
+    uint8_t *truth_lesion = NULL;
+    render_case(c, &vol, &truth, &truth_lesion);
     const cJSON *les = cJSON_GetArrayItem(jget(truth, "lesions"), 0);
     const char *level = jget(les, "level")->valuestring;
     const cJSON *tv = truth_vertebra(truth, level);
@@ -272,8 +321,13 @@ static void run_case(const ct_case *c, case_result *r)
         goto done;
     }
     snprintf(r->class_meas, sizeof r->class_meas, "%s", dens.sins_token[0] ? dens.sins_token : "indet.");
+    r->flyt[0] = dens.fraction_lytic;
+    r->fbla[0] = dens.fraction_blastic;
+    truth_fractions(r, vol, truth_lesion, L.reference_hu, L.reference_count);
     if (getenv("SPS_SEG_CT_DEBUG"))
-        print_message("density: %s\n", dens.explanation);
+        print_message("density: %s\nlytic/blastic fractions: mask %.3f/%.3f, true lesion %.3f/%.3f, true lesion "
+                      "eroded 1 voxel %.3f/%.3f\n",
+                      dens.explanation, r->flyt[0], r->fbla[0], r->flyt[1], r->fbla[1], r->flyt[2], r->fbla[2]);
     /* the body click: the centre of the vertebra (truth), a separate click from the lesion's;
      * the neighbours from the seeds the body path found across the discs */
     double bseed[3], sm[3], im[3];
@@ -332,12 +386,17 @@ done:
                      col_ok ? "" : "collapse error > 5 points", cls_ok ? "" : (col_ok ? "class differs" : ", class differs"));
         }
     }
+    free(truth_lesion);
     cJSON_Delete(truth);
     sps_volume_free(vol);
 }
 
 #define N_CASES 42
-#define SEG_CT_FLOOR 26 /* regression floor, two below the measured 28/42 (docs/validation.md) */
+#define SEG_CT_FLOOR 27 /* regression floor, two below the measured 29/42 (docs/validation.md) */
+/* lesion fraction of the body: |measured - truth| <= FRAC_TOL on at least FRAC_FLOOR of the cases
+ * where both clicks gave a result (regression floor, two below the measured 32/38) */
+#define FRAC_TOL 0.15
+#define FRAC_FLOOR 30
 
 static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
 {
@@ -351,11 +410,12 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
     if (stride < 1)
         stride = 1;
     int passed = 0, ran = 0;
-    double sum_abs = 0, max_abs = 0, sum_signed = 0, frac_abs = 0, hmax = 0;
-    int nerr = 0, within2 = 0, class_ok = 0, token_ok = 0;
+    double sum_abs = 0, max_abs = 0, sum_signed = 0, frac_abs = 0, frac_signed = 0, frac_max = 0, hmax = 0;
+    int nerr = 0, within2 = 0, class_ok = 0, token_ok = 0, frac_within = 0;
     if (table)
         print_message("| # | case | collapse | lesion | true %% | meas %% | err | class true/meas | frac true/meas | "
-                      "max height err mm | SINS collapse true/meas | pass |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                      "frac err | f_lyt/f_bla mask | f_lyt/f_bla true lesion | max height err mm | "
+                      "SINS collapse true/meas | pass |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < N_CASES; i++) {
         if ((only && atoi(only) != i) || (!only && i % stride != 0))
             continue;
@@ -371,26 +431,40 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
             sum_signed += e;
             max_abs = fmax(max_abs, fabs(e));
             within2 += fabs(e) <= 2.0;
-            frac_abs += fabs(r.frac_meas - r.frac_true);
+            const double fe = r.frac_meas - r.frac_true;
+            frac_abs += fabs(fe);
+            frac_signed += fe;
+            frac_max = fmax(frac_max, fabs(fe));
+            frac_within += fabs(fe) <= FRAC_TOL;
             hmax = fmax(hmax, r.height_err_max);
             nerr++;
             class_ok += strcmp(r.class_meas, r.class_true) == 0;
             token_ok += strcmp(r.token_meas, r.token_true) == 0;
         }
-        if (table)
-            print_message("| %d | %s | %s | %s | %.1f | %.1f | %+.1f | %s/%s | %.2f/%.2f | %.2f | %s/%s | %s |\n", i,
-                          c.label, c.collapse_kind, c.lesion_kind, r.collapse_true, r.collapse_meas,
-                          r.collapse_meas - r.collapse_true, r.class_true, r.class_meas, r.frac_true, r.frac_meas,
-                          r.height_err_max, r.token_true, r.token_meas, r.pass ? "yes" : "NO");
+        if (table) {
+            char fe[16] = "", fm[32] = "", ft[32] = "";
+            if (isfinite(r.flyt[0])) { /* the lesion click gave an outline and a density */
+                snprintf(fe, sizeof fe, "%+.2f", r.frac_meas - r.frac_true);
+                snprintf(fm, sizeof fm, "%.2f/%.2f", r.flyt[0], r.fbla[0]);
+            }
+            if (isfinite(r.flyt[1]))
+                snprintf(ft, sizeof ft, "%.2f/%.2f", r.flyt[1], r.fbla[1]);
+            print_message("| %d | %s | %s | %s | %.1f | %.1f | %+.1f | %s/%s | %.2f/%.2f | %s | %s | %s | %.2f | %s/%s | %s |\n",
+                          i, c.label, c.collapse_kind, c.lesion_kind, r.collapse_true, r.collapse_meas,
+                          r.collapse_meas - r.collapse_true, r.class_true, r.class_meas, r.frac_true, r.frac_meas, fe,
+                          fm, ft, r.height_err_max, r.token_true, r.token_meas, r.pass ? "yes" : "NO");
+        }
         if (!r.pass)
             print_message("FAIL case %d (%s, %s collapse, %s): %s\n  spec: %s\n", i, c.label, c.collapse_kind,
                           c.lesion_kind, r.why, c.spec);
     }
     print_message("seg-ct phantoms: %d/%d pass (collapse within 5 points and class exact); collapse error "
                   "mean |e| %.2f, mean e %+.2f, max |e| %.2f points, within 2 points %d/%d; class exact %d/%d; "
-                  "SINS collapse token equal %d/%d; lesion fraction mean |e| %.3f; largest height error %.2f mm\n",
+                  "SINS collapse token equal %d/%d; lesion fraction error mean |e| %.3f, mean e %+.3f, max |e| %.3f, "
+                  "within %.2f %d/%d; largest height error %.2f mm\n",
                   passed, ran, nerr ? sum_abs / nerr : NAN, nerr ? sum_signed / nerr : NAN, max_abs, within2, nerr,
-                  class_ok, nerr, token_ok, nerr, nerr ? frac_abs / nerr : NAN, hmax);
+                  class_ok, nerr, token_ok, nerr, nerr ? frac_abs / nerr : NAN, nerr ? frac_signed / nerr : NAN,
+                  frac_max, FRAC_TOL, frac_within, nerr, hmax);
     const int met = passed * 100 >= 95 * ran;
     print_message("issue 5 criterion (>= 95 %% of the cases within tolerance): %s (%d/%d = %.0f %%)\n",
                   met ? "met" : "NOT met", passed, ran, ran ? 100.0 * passed / ran : 0.0);
@@ -403,6 +477,7 @@ static void test_seg_ct__phantom_set_meets_the_accuracy_criterion(void **state)
          * failing cases and why). Until it is, the measured level is a regression floor: a change
          * that loses a case fails here; one that gains cases should raise SEG_CT_FLOOR. */
         assert_true(met || passed >= SEG_CT_FLOOR);
+        assert_true(frac_within >= FRAC_FLOOR);
     }
 }
 
@@ -421,7 +496,7 @@ static void test_seg_ct__annotations_round_trip(void **state)
     make_case(&c, 1); /* T11 wedge collapse, lytic */
     sps_volume *vol = NULL;
     cJSON *truth = NULL;
-    render_case(&c, &vol, &truth);
+    render_case(&c, &vol, &truth, NULL);
     const cJSON *les = cJSON_GetArrayItem(jget(truth, "lesions"), 0);
     const char *level = jget(les, "level")->valuestring;
     int li = -1;
@@ -482,7 +557,7 @@ static void test_seg_ct__refusals_are_named(void **state)
     make_case(&c, 1);
     sps_volume *vol = NULL;
     cJSON *truth = NULL;
-    render_case(&c, &vol, &truth);
+    render_case(&c, &vol, &truth, NULL);
     sps_error err;
     sps_seg_ct_body b;
     double outside[3] = {0, 0, 5000};

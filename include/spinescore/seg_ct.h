@@ -48,7 +48,8 @@ typedef struct sps_seg_ct_lesion {
     double body_fraction;        /**< lesion volume / body volume (0-1) */
     double centroid_lps[3];
     double equivalent_radius_mm; /**< radius of the sphere of the same volume */
-    float *lesion_hu;            /**< HU of the lesion voxels (owned; sps_seg_ct_lesion_clear) */
+    float *lesion_hu;            /**< HU of the acquired lesion voxels inside the body minus its cortical shell
+                                      (the density class; owned; sps_seg_ct_lesion_clear) */
     size_t lesion_count;
     float *reference_hu;         /**< HU of the normal-bone reference voxels (owned) */
     size_t reference_count;

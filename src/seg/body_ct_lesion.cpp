@@ -4,8 +4,10 @@
  * abnormal bone = smoothed HU beyond the lesion_density deltas of the reference
  * (models/measurement.json), inside the body minus its cortical shell, closed, the component at
  * the seed; the thresholds are then re-centred half-way between the reference and lesion means
- * and the lesion is extended into the shell where it reaches it. Outputs the lesion and
- * reference HU voxels (for sps_measure_lesion_density) and the lesion fraction of the body mask. */
+ * and the lesion is extended into the shell where it reaches it and the shell voxels are abnormal
+ * too. Outputs the lesion voxels inside the shell and the reference HU voxels (for
+ * sps_measure_lesion_density: the cortex is left out of the density class as it is out of the
+ * reference ROI) and the lesion fraction of the body mask (shell extension included). */
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -365,10 +367,15 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         std::vector<unsigned char> les, interior, dl;
         if ((st = lesion_mask(les, interior, t, w, p, seed_lps, err)) != SPS_OK)
             return st;
-        /* extend into the shell where the lesion reaches it */
+        /* extend into the shell where the lesion reaches it and the shell voxel is abnormal too
+         * (the re-centred thresholds): a blind dilation added the normal bone and the cortex of
+         * the shell wherever a lesion came near it (most of a crushed body's height is shell) */
         const Grid &g = w.g;
         if ((st = itk_morph_3d(dl, les, g.n, g.s, p.shell, Morph::dilate, err)) != SPS_OK)
             return st;
+        for (size_t i = 0; i < g.total(); ++i)
+            if (dl[i] && !interior[i] && !(g.sm[i] < t.low || g.sm[i] > t.high))
+                dl[i] = 0;
         size_t nles = 0, nbody = 0;
         double cxs = 0, cys = 0, czs = 0;
         std::vector<unsigned char> final_mask(g.total(), 0);
@@ -385,10 +392,12 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
             cys += static_cast<double>(y);
             czs += static_cast<double>(z);
         }
-        /* the density class is computed on the acquired voxels whose centres fall in the mask
-         * (no interpolation blur between the lytic and blastic parts of a mixed lesion) */
+        /* the density class is computed on the acquired voxels whose centres fall in the lesion
+         * inside the shell (no interpolation blur between the lytic and blastic parts of a mixed
+         * lesion; no cortex, which reads as blastic and diluted the lytic part of mixed lesions:
+         * docs/validation.md) */
         std::vector<float> hu;
-        mask_voxels(hu, ct, g, final_mask);
+        mask_voxels(hu, ct, g, les);
         if (!nles)
             return sps_error_set(err, SPS_EINVALID, "seed", "the lesion at the seed lies outside the body mask");
         const double vox = g.s * g.s * g.s, dn = static_cast<double>(nles);
@@ -409,7 +418,8 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         std::snprintf(out->method, sizeof out->method,
                       "lesion = smoothed HU < %.0f or > %.0f (reference %s: mean %.0f, SD %.0f HU; thresholds "
                       "half-way to the lesion means%s%s) inside the body minus a %.1f mm shell, closed %.1f mm "
-                      "(ITK), component at the seed closed %.1f mm, extended into the shell; fraction of the body mask",
+                      "(ITK), component at the seed closed %.1f mm; density class on its voxels; extended into "
+                      "the shell where abnormal too for the fraction of the body mask",
                       t.low, t.high, out->reference_from, t.m, t.sd, std::isnan(t.lm_low) ? "" : ", lytic part",
                       std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing, p.lesion_fill_mm);
         return SPS_OK;

@@ -70,7 +70,21 @@ double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end,
     const long w = std::max(2L, static_cast<long>(std::lround(p.edge_search / g.s)));
     float inside = g.sm[g.idx(x, y, static_cast<size_t>(end))];
     /* moving outward: bone -> disc falls, lesion -> disc rises */
-    const double sign = inside >= p.bone_min ? -1.0 : 1.0;
+    double sign = inside >= p.bone_min ? -1.0 : 1.0;
+    if (sign > 0) {
+        /* lytic column: a remnant of the cortical endplate beyond the lesion is the endplate;
+         * its bone -> disc step is the edge, not the lesion -> cortex rise before it */
+        for (long k = 1; k <= w; ++k) {
+            const long z = end + dir * k;
+            if (z < 0 || z >= nz)
+                break;
+            if (g.se[g.idx(x, y, static_cast<size_t>(z))] >= p.bone_min) {
+                sign = -1.0;
+                end = z;
+                break;
+            }
+        }
+    }
     long lo = std::max(1L, std::min(end, end + dir * w)), hi = std::min(nz - 2, std::max(end, end + dir * w));
     lo = std::max(1L, std::min(lo, end - dir * 1));
     hi = std::min(nz - 2, std::max(hi, end - dir * 1));

@@ -353,6 +353,14 @@ static void run_case(const ct_case *c, case_result *r)
             sps_measure_heights(&hL, &below.points);
         print_message("body click: heights %.1f/%.1f/%.1f; above %.1f/%.1f/%.1f; below %.1f/%.1f/%.1f\n", hB.ha_mm,
                       hB.hm_mm, hB.hp_mm, hA.ha_mm, hA.hm_mm, hA.hp_mm, hL.ha_mm, hL.hm_mm, hL.hp_mm);
+        const cJSON *v;
+        cJSON_ArrayForEach(v, jget(truth, "vertebrae"))
+        {
+            const cJSON *h = jget(v, "heights_mm");
+            print_message("truth %s heights %.1f/%.1f/%.1f\n", jget(v, "level")->valuestring,
+                          jget(h, "anterior")->valuedouble, jget(h, "middle")->valuedouble,
+                          jget(h, "posterior")->valuedouble);
+        }
     }
     sps_collapse col;
     st = sps_measure_collapse(&col, g_models, &B.points, ha ? &above.points : NULL, hb ? &below.points : NULL,

@@ -89,6 +89,12 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "disc_min_mm", &p->disc_min, err, sc) &&
             get_num(s, "disc_plane_tol_mm", &p->disc_plane_tol, err, sc) &&
             get_num(s, "endplate_step_max_mm", &p->endplate_step_max, err, sc) &&
+            get_num(s, "endplate_cortex_mm", &p->cortex, err, sc) &&
+            get_num(s, "endplate_layer_max_mm", &p->layer_max, err, sc) &&
+            get_num(s, "endplate_layer_sep_max_mm", &p->layer_sep_max, err, sc) &&
+            get_num(s, "endplate_layer_rise_fraction", &p->layer_rise_fraction, err, sc) &&
+            get_num(s, "endplate_layer_inside_mm", &p->layer_inside, err, sc) &&
+            get_num(s, "endplate_layer_inside_max_hu", &p->layer_inside_max, err, sc) &&
             get_num(s, "footprint_opening_mm", &p->open_mm, err, sc) &&
             get_num(s, "edge_search_mm", &p->edge_search, err, sc) &&
             get_num(s, "station_fraction", &p->station, err, sc) &&

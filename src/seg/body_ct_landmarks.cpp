@@ -62,6 +62,68 @@ bool column_run(const Grid &g, const Params &p, size_t x, size_t y, long z0, lon
     return *hi > *lo;
 }
 
+/* A thin bright cortical endplate, blurred by a slice thicker than itself, has its steepest fall
+ * (T - t) / 2 outside its surface, while a thick blastic endplate's lies at it. Going inward from
+ * the fall at @p fall (grid z, half-step, at the step between @p zf and zf + dir, of size
+ * @p fall_mag), the rise onto the layer is looked for within endplate_layer_max_mm. When it is at
+ * least endplate_layer_rise_fraction of the fall, no further than endplate_layer_sep_max_mm from
+ * it (a 4-mm blastic island at the endplate is not a thin layer) and more than the assumed cortex
+ * thickness, and the bone inward of it reads either all normal trabecular (bone_min_hu ..
+ * endplate_layer_inside_max_hu) or all lesion-like (< bone_min_hu: a cortex remnant over a lytic
+ * lesion) over endplate_layer_inside_mm, the edge is the layer's centre (half-way between rise and
+ * fall) plus half that thickness. Otherwise the fall is returned unchanged. */
+static double thin_layer_edge(const Grid &g, const Params &p, size_t x, size_t y, long zf, double fall,
+                              double fall_mag, int dir)
+{
+    if (!(p.layer_max > 0) || !(p.cortex > 0))
+        return fall;
+    const long nz = static_cast<long>(g.n[2]);
+    const long L = std::max(1L, static_cast<long>(std::lround(p.layer_max / g.s)));
+    auto v = [&](long z) { return static_cast<double>(g.se[g.idx(x, y, static_cast<size_t>(z))]); };
+    /* rise between z and z + dir (outward increasing), z inward of the fall's inner voxel */
+    double best = 0;
+    long bz = -1;
+    std::vector<double> r(static_cast<size_t>(L + 2), 0.0);
+    for (long k = 1; k <= L + 1; ++k) {
+        const long z = zf - dir * k;
+        if (z < 0 || z >= nz || z + dir < 0 || z + dir >= nz)
+            break;
+        r[static_cast<size_t>(k)] = v(z + dir) - v(z);
+        if (k <= L && r[static_cast<size_t>(k)] > best) {
+            best = r[static_cast<size_t>(k)];
+            bz = k;
+        }
+    }
+    if (bz < 0 || best < p.layer_rise_fraction * fall_mag)
+        return fall;
+    double off = 0; /* sub-voxel, in units of k (inward) */
+    if (bz > 1 && bz <= L) {
+        const double y0 = r[static_cast<size_t>(bz - 1)], y1 = r[static_cast<size_t>(bz)], y2 = r[static_cast<size_t>(bz + 1)];
+        const double den = y0 - 2 * y1 + y2;
+        if (den < 0)
+            off = 0.5 * (y0 - y2) / den;
+    }
+    const double rise = static_cast<double>(zf - dir * bz) + 0.5 * dir - dir * off;
+    /* the bone inward of the rise: normal trabecular over endplate_layer_inside_mm */
+    const long zi = zf - dir * bz; /* inner voxel of the rise step */
+    const long M = std::max(1L, static_cast<long>(std::lround(p.layer_inside / g.s)));
+    int normal = 0, lytic = 0;
+    for (long k = 0; k < M; ++k) {
+        const long z = zi - dir * k;
+        if (z < 0 || z >= nz)
+            return fall;
+        const double hu = v(z);
+        normal += hu >= p.bone_min && hu <= p.layer_inside_max;
+        lytic += hu < p.bone_min;
+    }
+    if (normal != M && lytic != M)
+        return fall;
+    const double sep = dir * (fall - rise), t = p.cortex / g.s;
+    if (sep <= t || sep * g.s > p.layer_sep_max)
+        return fall;
+    return 0.5 * (rise + fall) + 0.5 * dir * t;
+}
+
 /* Refine a run end to the steepest step of the smoothed profile near it (sub-voxel). dir = +1 for
  * the upper end (body below, disc above), -1 for the lower end. */
 double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end, int dir)
@@ -119,6 +181,8 @@ double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end,
             off = 0.5 * (y0 - y2) / den; /* along +z */
     }
     bestpos = static_cast<double>(zs[bi]) + 0.5 * dir + off;
+    if (sign < 0)
+        bestpos = thin_layer_edge(g, p, x, y, zs[bi], bestpos, best, dir);
     return bestpos;
 }
 

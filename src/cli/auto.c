@@ -92,10 +92,10 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
 
     a->info = cJSON_CreateObject();
     cJSON_AddStringToObject(a->info, "seeds", seeds_path);
-    cJSON *run = cJSON_AddArrayToObject(a->info, "seeds_run");
+    cJSON_AddArrayToObject(a->info, "seeds_run"); /* these three filled by sps_auto_take_derived */
     cJSON *skipped = cJSON_AddArrayToObject(a->info, "seeds_not_run");
-    cJSON *used = cJSON_AddArrayToObject(a->info, "derived_used");
-    cJSON *replaced = cJSON_AddArrayToObject(a->info, "derived_replaced_by_reader");
+    cJSON_AddArrayToObject(a->info, "derived_used");
+    cJSON_AddArrayToObject(a->info, "derived_replaced_by_reader");
     const int is_ct = strcmp(p->series.modality, "CT") == 0, is_mr = strcmp(p->series.modality, "MR") == 0;
     int cord_rank = 0;
     if ((st = sps_auto_cord_absent_from(&cord_rank, models, err)) != SPS_OK)
@@ -146,18 +146,10 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         st = sps_auto_run_canal(&doc, sac_level, p, models, d, ref, cord_rank, seeds_path, err);
         if (st != SPS_OK)
             goto fail;
-        char note[256]; /* two seed names of up to 95 bytes each */
-        snprintf(note, sizeof note, "semi-automatic: canal path from %s%s%s", d->name, ref ? " and " : "", ref ? ref->name : "");
-        cJSON *u = cJSON_CreateArray();
-        sps_auto_merge_doc(a, merged, doc, note, u, replaced);
-        char names[200];
+        char from[200], names[200]; /* two seed names of up to 95 bytes each */
+        snprintf(from, sizeof from, "%s%s%s", d->name, ref ? " and " : "", ref ? ref->name : "");
         snprintf(names, sizeof names, "%s%s%s", d->name, ref ? " + " : "", ref ? ref->name : "");
-        sps_auto_drives_from_used(a, u, names);
-        cJSON *it;
-        cJSON_ArrayForEach(it, u) cJSON_AddItemToArray(used, cJSON_Duplicate(it, 1));
-        cJSON_Delete(u);
-        cJSON_Delete(doc);
-        cJSON_AddItemToArray(run, cJSON_CreateString(names));
+        sps_auto_take_derived(a, merged, doc, "canal path", from, names);
         nrun++;
     }
     if (nct) {
@@ -178,16 +170,7 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
         free(cts);
         if (st != SPS_OK)
             goto fail;
-        char note[460];
-        snprintf(note, sizeof note, "semi-automatic: CT paths from %s", names);
-        cJSON *u = cJSON_CreateArray();
-        sps_auto_merge_doc(a, merged, doc, note, u, replaced);
-        sps_auto_drives_from_used(a, u, names);
-        cJSON *it;
-        cJSON_ArrayForEach(it, u) cJSON_AddItemToArray(used, cJSON_Duplicate(it, 1));
-        cJSON_Delete(u);
-        cJSON_Delete(doc);
-        cJSON_AddItemToArray(run, cJSON_CreateString(names));
+        sps_auto_take_derived(a, merged, doc, "CT paths", names, names);
         nrun++;
     }
     if (nrun == 0) {

@@ -61,10 +61,13 @@ sps_status sps_auto_parse_seeds(seed **out, size_t *nout, const cJSON *root, con
 
 /* A string member of @p o, "" when absent. */
 const char *sps_auto_js(const cJSON *o, const char *k);
-/* Merge the derived document @p d into @p m (the reader's document, or a fresh one). */
-void sps_auto_merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON *used, cJSON *replaced);
-/* Which components a used derived item drives. */
-void sps_auto_drives_from_used(sps_auto *a, const cJSON *used, const char *seedname);
+/* One path's derived document @p doc (consumed) merged into @p merged (the reader's document, or
+ * a fresh one): each item taken gets the note "semi-automatic: PATH from FROM" (@p path_name,
+ * @p from); the items used drive their components under @p names and are listed in a->info's
+ * derived_used, the reader's items that replace derived ones in derived_replaced_by_reader, and
+ * @p names in seeds_run. */
+void sps_auto_take_derived(sps_auto *a, cJSON *merged, cJSON *doc, const char *path_name, const char *from,
+                           const char *names);
 
 /* ---- the semi-automatic paths of src/seg (auto_mr.c, auto_ct.c; builds with src/seg) ---- */
 

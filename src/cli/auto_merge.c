@@ -40,7 +40,8 @@ static void item_label(char *buf, size_t n, const char *member, const cJSON *it)
         snprintf(buf, n, "%s %s", sps_auto_js(it, "level"), sps_auto_js(it, "role"));
 }
 
-void sps_auto_merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON *used, cJSON *replaced)
+/* Merge the derived document @p d into @p m (the reader's document, or a fresh one). */
+static void merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON *used, cJSON *replaced)
 {
     static const char *const members[] = {"points", "outlines", "regions", "vertebrae"};
     for (size_t k = 0; k < 4; k++) {
@@ -93,7 +94,8 @@ void sps_auto_merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON
     }
 }
 
-void sps_auto_drives_from_used(sps_auto *a, const cJSON *used, const char *seedname)
+/* Which components a used derived item drives. */
+static void drives_from_used(sps_auto *a, const cJSON *used, const char *seedname)
 {
     const cJSON *u;
     cJSON_ArrayForEach(u, used)
@@ -126,6 +128,22 @@ void sps_auto_drives_from_used(sps_auto *a, const cJSON *used, const char *seedn
                 }
             }
     }
+}
+
+void sps_auto_take_derived(sps_auto *a, cJSON *merged, cJSON *doc, const char *path_name, const char *from,
+                           const char *names)
+{
+    char note[512]; /* "CT paths" + the CT seed names (under 400 bytes) */
+    snprintf(note, sizeof note, "semi-automatic: %s from %s", path_name, from);
+    cJSON *u = cJSON_CreateArray();
+    merge_doc(a, merged, doc, note, u, cJSON_GetObjectItemCaseSensitive(a->info, "derived_replaced_by_reader"));
+    drives_from_used(a, u, names);
+    cJSON *used = cJSON_GetObjectItemCaseSensitive(a->info, "derived_used");
+    cJSON *it;
+    cJSON_ArrayForEach(it, u) cJSON_AddItemToArray(used, cJSON_Duplicate(it, 1));
+    cJSON_Delete(u);
+    cJSON_Delete(doc);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(a->info, "seeds_run"), cJSON_CreateString(names));
 }
 
 sps_status sps_auto_mark(char **out, const sps_auto *a, const char *measurements_json, const char *annotations_out,

@@ -29,7 +29,9 @@
 #include <cjson/cJSON.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -94,7 +96,9 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "endplate_layer_sep_max_mm", &p->layer_sep_max, err, sc) &&
             get_num(s, "endplate_layer_rise_fraction", &p->layer_rise_fraction, err, sc) &&
             get_num(s, "endplate_layer_inside_mm", &p->layer_inside, err, sc) &&
-            get_num(s, "endplate_layer_inside_max_hu", &p->layer_inside_max, err, sc) &&
+            get_num(s, "trabecular_max_hu", &p->trabecular_max, err, sc) &&
+            get_num(s, "seed_search_mm", &p->seed_search, err, sc) &&
+            get_num(s, "seed_search_tries", &p->seed_tries, err, sc) &&
             get_num(s, "footprint_opening_mm", &p->open_mm, err, sc) &&
             get_num(s, "edge_search_mm", &p->edge_search, err, sc) &&
             get_num(s, "station_fraction", &p->station, err, sc) &&
@@ -238,7 +242,104 @@ sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct,
         return st;
     const long sv[3] = {static_cast<long>(w.g.n[0] / 2), static_cast<long>(w.g.n[1] / 2),
                         static_cast<long>(w.g.n[2] / 2)};
-    return body_from_grid(w, out, p, sv, err);
+    return body_around_seed(w, out, p, sv, err);
+}
+
+namespace {
+
+/* The body just segmented holds grid voxel @p sv: in its footprint, between its lowest inferior and
+ * highest superior morphometry point. */
+bool body_holds(const BodyWork &w, const sps_seg_ct_body *out, const long sv[3])
+{
+    const Grid &g = w.g;
+    if (!w.foot[static_cast<size_t>(sv[0] + static_cast<long>(g.n[0]) * sv[1])])
+        return false;
+    const double *pts[6] = {out->points.sup_ant, out->points.sup_mid, out->points.sup_post,
+                            out->points.inf_ant, out->points.inf_mid, out->points.inf_post};
+    double zmax = -1e30, zmin = 1e30, q[3];
+    for (int k = 0; k < 6; ++k) {
+        g.to_grid(q, pts[k]);
+        if (k < 3)
+            zmax = std::max(zmax, q[2]);
+        else
+            zmin = std::min(zmin, q[2]);
+    }
+    return static_cast<double>(sv[2]) >= zmin && static_cast<double>(sv[2]) <= zmax;
+}
+
+} // namespace
+
+sps_status body_around_seed(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err)
+{
+    const Grid &g = w.g;
+    sps_error first;
+    sps_error_clear(&first);
+    sps_status st = body_from_grid(w, out, p, sv, &first);
+    if (st == SPS_OK && !body_holds(w, out, sv)) {
+        /* the columns at a click beside a body or in a disc can lead to another body */
+        double c[3];
+        g.to_lps(c, static_cast<double>(sv[0]), static_cast<double>(sv[1]), static_cast<double>(sv[2]));
+        sps_error_set(&first, SPS_EINVALID, "seed",
+                      "the body found from the seed (%.1f, %.1f, %.1f) LPS (centre %.1f, %.1f, %.1f) does not hold "
+                      "it: is the seed inside a vertebral body?",
+                      c[0], c[1], c[2], out->centre_lps[0], out->centre_lps[1], out->centre_lps[2]);
+        st = SPS_EINVALID;
+    }
+    if (st != SPS_EINVALID || !(p.seed_search > 0) || !(p.seed_tries >= 1)) {
+        if (st != SPS_OK) {
+            std::memset(out, 0, sizeof *out);
+            if (err)
+                *err = first;
+        }
+        return st;
+    }
+    /* a lesion at the click left no body there: retry from the nearest normal trabecular bone */
+    const long r = static_cast<long>(std::lround(p.seed_search / g.s));
+    const long apart = std::max(1L, static_cast<long>(std::lround(3.0 / g.s)));
+    std::vector<std::pair<long, std::array<long, 3>>> cand;
+    for (long dz = -r; dz <= r; ++dz)
+        for (long dy = -r; dy <= r; ++dy)
+            for (long dx = -r; dx <= r; ++dx) {
+                const long d2 = dx * dx + dy * dy + dz * dz;
+                const long x = sv[0] + dx, y = sv[1] + dy, z = sv[2] + dz;
+                if (d2 > r * r || x < 0 || y < 0 || z < 0 || x >= static_cast<long>(g.n[0]) ||
+                    y >= static_cast<long>(g.n[1]) || z >= static_cast<long>(g.n[2]))
+                    continue;
+                const float v = g.sm[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))];
+                if (v >= p.bone_min && v <= p.trabecular_max)
+                    cand.push_back({d2, {x, y, z}});
+            }
+    std::stable_sort(cand.begin(), cand.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<std::array<long, 3>> tried;
+    for (const auto &c : cand) {
+        if (static_cast<double>(tried.size()) >= p.seed_tries)
+            break;
+        bool near = false;
+        for (const auto &t : tried) {
+            const long ex = t[0] - c.second[0], ey = t[1] - c.second[1], ez = t[2] - c.second[2];
+            near = near || ex * ex + ey * ey + ez * ez < apart * apart;
+        }
+        if (near)
+            continue;
+        tried.push_back(c.second);
+        const long s2[3] = {c.second[0], c.second[1], c.second[2]};
+        if (body_from_grid(w, out, p, s2, nullptr) == SPS_OK && body_holds(w, out, sv)) {
+            const size_t n = std::strlen(out->method);
+            std::snprintf(out->method + n, sizeof out->method - n,
+                          "; no body at the click (%s): found from normal bone %.1f mm from it",
+                          first.message, std::sqrt(static_cast<double>(c.first)) * g.s);
+            return SPS_OK;
+        }
+    }
+    std::memset(out, 0, sizeof *out);
+    if (err) {
+        *err = first;
+        const size_t n = std::strlen(err->message);
+        std::snprintf(err->message + n, sizeof err->message - n,
+                      "; no body holding the seed found from the normal bone within %.0f mm (%zu tried)",
+                      p.seed_search, tried.size());
+    }
+    return SPS_EINVALID;
 }
 
 sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err)

@@ -32,7 +32,7 @@ struct Params {
     double spacing, roi_half[3], sigma, bone_min, lytic_max, disc_min, open_mm, edge_search;
     double station, patch, min_height, shell, closing, core_fraction, footprint_fill, hole_fill_mm, lesion_fill_mm;
     double edge_sigma, lesion_extra_s, edge_margin, disc_plane_tol, endplate_step_max;
-    double cortex, layer_max, layer_sep_max, layer_rise_fraction, layer_inside, layer_inside_max;
+    double cortex, layer_max, layer_sep_max, layer_rise_fraction, layer_inside, trabecular_max, seed_search, seed_tries;
     double lytic_sd_factor, lytic_min, blastic_sd_factor, blastic_min, min_reference_voxels;
 };
 
@@ -75,6 +75,10 @@ sps_status check_inputs(const sps_volume *ct, const double seed[3], sps_error *e
 /** Grid, footprint, landmarks, mask, neighbours and core of the body at @p seed. */
 sps_status body_on_grid(BodyWork &w, sps_seg_ct_body *out, const sps_volume *ct, const Params &p,
                         const double seed[3], sps_error *err);
+/** body_from_grid from the seed voxel @p sv or, when there is no body there (a lesion replaced the
+ *  bone of most of the height at the click), from the nearest normal trabecular bone within
+ *  seed_search_mm: accepted when that body's footprint and height range hold @p sv. */
+sps_status body_around_seed(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err);
 /** The same on a grid already resampled (raw, sm) in w.g, the seed at grid voxel @p sv. Fills
  *  w.g.se on the footprint's box (overwriting the edge smoothing of an earlier body). */
 sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, const long sv[3], sps_error *err);

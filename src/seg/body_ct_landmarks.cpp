@@ -69,7 +69,7 @@ bool column_run(const Grid &g, const Params &p, size_t x, size_t y, long z0, lon
  * least endplate_layer_rise_fraction of the fall, no further than endplate_layer_sep_max_mm from
  * it (a 4-mm blastic island at the endplate is not a thin layer) and more than the assumed cortex
  * thickness, and the bone inward of it reads either all normal trabecular (bone_min_hu ..
- * endplate_layer_inside_max_hu) or all lesion-like (< bone_min_hu: a cortex remnant over a lytic
+ * trabecular_max_hu) or all lesion-like (< bone_min_hu: a cortex remnant over a lytic
  * lesion) over endplate_layer_inside_mm, the edge is the layer's centre (half-way between rise and
  * fall) plus half that thickness. Otherwise the fall is returned unchanged. */
 static double thin_layer_edge(const Grid &g, const Params &p, size_t x, size_t y, long zf, double fall,
@@ -113,7 +113,7 @@ static double thin_layer_edge(const Grid &g, const Params &p, size_t x, size_t y
         if (z < 0 || z >= nz)
             return fall;
         const double hu = v(z);
-        normal += hu >= p.bone_min && hu <= p.layer_inside_max;
+        normal += hu >= p.bone_min && hu <= p.trabecular_max;
         lytic += hu < p.bone_min;
     }
     if (normal != M && lytic != M)

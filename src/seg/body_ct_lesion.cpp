@@ -342,7 +342,7 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
             return st;
         const long sv[3] = {static_cast<long>(full.g.n[0] / 2), static_cast<long>(full.g.n[1] / 2),
                             static_cast<long>(full.g.n[2] / 2)};
-        if ((st = body_from_grid(full, &out->body, p, sv, err)) != SPS_OK)
+        if ((st = body_around_seed(full, &out->body, p, sv, err)) != SPS_OK)
             return st;
         crop_to_body(w, full, seed_lps,
                      2 + std::lround(std::max(p.shell, std::max(p.closing, p.lesion_fill_mm)) / full.g.s));

@@ -353,6 +353,12 @@ static void run_case(const ct_case *c, case_result *r)
             sps_measure_heights(&hL, &below.points);
         print_message("body click: heights %.1f/%.1f/%.1f; above %.1f/%.1f/%.1f; below %.1f/%.1f/%.1f\n", hB.ha_mm,
                       hB.hm_mm, hB.hp_mm, hA.ha_mm, hA.hm_mm, hA.hp_mm, hL.ha_mm, hL.hm_mm, hL.hp_mm);
+        const sps_morpho6 *q = &B.points;
+        print_message(" body click sup %.2f,%.2f,%.2f / %.2f,%.2f,%.2f / %.2f,%.2f,%.2f\n inf %.2f,%.2f,%.2f / "
+                      "%.2f,%.2f,%.2f / %.2f,%.2f,%.2f\n",
+                      q->sup_ant[0], q->sup_ant[1], q->sup_ant[2], q->sup_mid[0], q->sup_mid[1], q->sup_mid[2],
+                      q->sup_post[0], q->sup_post[1], q->sup_post[2], q->inf_ant[0], q->inf_ant[1], q->inf_ant[2],
+                      q->inf_mid[0], q->inf_mid[1], q->inf_mid[2], q->inf_post[0], q->inf_post[1], q->inf_post[2]);
         const cJSON *v;
         cJSON_ArrayForEach(v, jget(truth, "vertebrae"))
         {
@@ -400,7 +406,7 @@ done:
 }
 
 #define N_CASES 42
-#define SEG_CT_FLOOR 34 /* regression floor, two below the measured 36/42 (docs/validation.md) */
+#define SEG_CT_FLOOR 35 /* regression floor, two below the measured 37/42 (docs/validation.md) */
 /* lesion fraction of the body: |measured - truth| <= FRAC_TOL on at least FRAC_FLOOR of the cases
  * where both clicks gave a result (regression floor, two below the measured 34/41) */
 #define FRAC_TOL 0.15

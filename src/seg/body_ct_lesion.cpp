@@ -373,6 +373,7 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         const Grid &g = w.g;
         if ((st = itk_morph_3d(dl, les, g.n, g.s, p.shell, Morph::dilate, err)) != SPS_OK)
             return st;
+        const std::vector<unsigned char> near_lesion = dl;
         for (size_t i = 0; i < g.total(); ++i)
             if (dl[i] && !interior[i] && !(g.sm[i] < t.low || g.sm[i] > t.high))
                 dl[i] = 0;
@@ -396,8 +397,27 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
          * inside the shell (no interpolation blur between the lytic and blastic parts of a mixed
          * lesion; no cortex, which reads as blastic and diluted the lytic part of mixed lesions:
          * docs/validation.md) */
+        /* The lesion's own rim: where the lesion reaches toward the body surface, or its lytic
+         * islands sit between blastic ones, the smoothing lifts the lesion voxels at its edge back
+         * into the normal range and the thresholded component stops short of it (a mixed lesion's
+         * lytic islands at its top and bottom slab were lost: docs/validation.md). Voxels within
+         * the shell dilation of the lesion whose resampled (unsmoothed) HU is abnormal are lesion
+         * for the density class, except those within the cortex plus half the largest acquired
+         * voxel extent of the body surface: they hold partial volume of the cortex. */
+        std::vector<unsigned char> rim_inner, cls = les;
+        const sps_geometry *ag = sps_volume_geometry(ct);
+        const double voxel_extent = std::max(ag->spacing_mm[0], std::max(ag->spacing_mm[1], ag->spacing_mm[2]));
+        const double rim_depth = p.cortex + 0.5 * voxel_extent;
+        if ((st = itk_morph_3d(rim_inner, w.mask, g.n, g.s, rim_depth, Morph::erode, err)) != SPS_OK)
+            return st;
+        size_t nrim = 0;
+        for (size_t i = 0; i < g.total(); ++i)
+            if (near_lesion[i] && !les[i] && rim_inner[i] && (g.raw[i] < t.low || g.raw[i] > t.high)) {
+                cls[i] = 1;
+                ++nrim;
+            }
         std::vector<float> hu;
-        mask_voxels(hu, ct, g, les);
+        mask_voxels(hu, ct, g, cls);
         if (!nles)
             return sps_error_set(err, SPS_EINVALID, "seed", "the lesion at the seed lies outside the body mask");
         const double vox = g.s * g.s * g.s, dn = static_cast<double>(nles);
@@ -418,10 +438,13 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         std::snprintf(out->method, sizeof out->method,
                       "lesion = smoothed HU < %.0f or > %.0f (reference %s: mean %.0f, SD %.0f HU; thresholds "
                       "half-way to the lesion means%s%s) inside the body minus a %.1f mm shell, closed %.1f mm "
-                      "(ITK), component at the seed closed %.1f mm; density class on its voxels; extended into "
-                      "the shell where abnormal too for the fraction of the body mask",
+                      "(ITK), component at the seed closed %.1f mm; density class on its voxels and on the %zu "
+                      "voxels of its rim (within %.1f mm of it, unsmoothed HU abnormal, deeper than %.1f mm under "
+                      "the body surface); extended into the shell where abnormal too for the fraction of the "
+                      "body mask",
                       t.low, t.high, out->reference_from, t.m, t.sd, std::isnan(t.lm_low) ? "" : ", lytic part",
-                      std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing, p.lesion_fill_mm);
+                      std::isnan(t.lm_high) ? "" : ", blastic part", p.shell, p.closing, p.lesion_fill_mm, nrim,
+                      p.shell, rim_depth);
         return SPS_OK;
     }
     SPS_CT_CATCH(err, "sps_seg_ct_find_lesion")

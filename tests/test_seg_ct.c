@@ -343,7 +343,11 @@ static void run_case(const ct_case *c, case_result *r)
     }
     sps_seg_ct_body above, below;
     int ha = B.has_above && sps_seg_ct_find_body(&above, vol, g_models, B.seed_above_lps, NULL) == SPS_OK;
-    int hb = B.has_below && sps_seg_ct_find_body(&below, vol, g_models, B.seed_below_lps, NULL) == SPS_OK;
+    sps_error nerr = {0};
+    int hb = B.has_below && sps_seg_ct_find_body(&below, vol, g_models, B.seed_below_lps, &nerr) == SPS_OK;
+    if (getenv("SPS_SEG_CT_DEBUG") && !hb)
+        print_message("below neighbour: %s (seed %.1f, %.1f, %.1f): %s: %s\n", B.has_below ? "refused" : "no seed",
+                      B.seed_below_lps[0], B.seed_below_lps[1], B.seed_below_lps[2], nerr.where, nerr.message);
     if (getenv("SPS_SEG_CT_DEBUG")) {
         sps_heights hB, hA = {NAN, NAN, NAN}, hL = {NAN, NAN, NAN};
         sps_measure_heights(&hB, &B.points);
@@ -406,7 +410,7 @@ done:
 }
 
 #define N_CASES 42
-#define SEG_CT_FLOOR 35 /* regression floor, two below the measured 37/42 (docs/validation.md) */
+#define SEG_CT_FLOOR 36 /* regression floor, two below the measured 38/42 (docs/validation.md) */
 /* lesion fraction of the body: |measured - truth| <= FRAC_TOL on at least FRAC_FLOOR of the cases
  * where both clicks gave a result (regression floor, two below the measured 34/41) */
 #define FRAC_TOL 0.15

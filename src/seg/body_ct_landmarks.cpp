@@ -105,7 +105,7 @@ static double thin_layer_edge(const Grid &g, const Params &p, size_t x, size_t y
     }
     const double rise = static_cast<double>(zf - dir * bz) + 0.5 * dir - dir * off;
     /* the bone inward of the rise: normal trabecular over endplate_layer_inside_mm */
-    const long zi = zf - dir * bz; /* inner voxel of the rise step */
+    const long zi = zf - dir * (bz + 1); /* inward of the rise step (its inner voxel is on the slope) */
     const long M = std::max(1L, static_cast<long>(std::lround(p.layer_inside / g.s)));
     int normal = 0, lytic = 0;
     for (long k = 0; k < M; ++k) {
@@ -295,6 +295,33 @@ void merge_past_lesion(const Grid &g, const Params &p, long x, long y, const lon
     }
 }
 
+/* The first bone voxel of the neighbouring body across the disc from the endplate at grid z
+ * @p endz of column (x, y), going @p dir: past the endplate's own blur (bone-valued voxels just
+ * beyond the refined edge: a blastic endplate blurred by a thick or oblique slice reaches 2-3 mm
+ * into the disc) and then at least @p need voxels below bone_min_hu (the disc, as column_run
+ * separates bodies). -1 if none within @p limit voxels. */
+static long bone_across_disc(const Grid &g, const Params &p, long x, long y, double endz, int dir, long need,
+                             long limit)
+{
+    const long nz = static_cast<long>(g.n[2]);
+    auto bone = [&](long z) {
+        return g.sm[g.idx(static_cast<size_t>(x), static_cast<size_t>(y), static_cast<size_t>(z))] >= p.bone_min;
+    };
+    long z = static_cast<long>(std::lround(endz)) + dir, k = 0, gap = 0;
+    for (; k < limit && z >= 0 && z < nz && bone(z); ++k, z += dir)
+        ;
+    for (; k < limit && z >= 0 && z < nz; ++k, z += dir) {
+        if (!bone(z)) {
+            ++gap;
+        } else if (gap >= need) {
+            return z;
+        } else {
+            gap = 0; /* a bone-valued blip in the blur or the disc: the disc starts after it */
+        }
+    }
+    return -1;
+}
+
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err)
 {
     Grid &g = w.g;
@@ -445,14 +472,11 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         if (s == 1) {
             const long yi = std::lround(yc), lim = static_cast<long>(std::lround(20.0 / g.s));
             for (int dirn = -1; dirn <= 1; dirn += 2) {
-                long z = static_cast<long>(std::lround(dirn > 0 ? top[1] : bot[1])) + dirn * need;
-                for (long k = 0; k < lim && z >= 0 && z < static_cast<long>(g.n[2]); ++k, z += dirn)
-                    if (g.sm[g.idx(static_cast<size_t>(mxi), static_cast<size_t>(yi), static_cast<size_t>(z))] >=
-                        p.bone_min) {
-                        (dirn > 0 ? cap_hi : cap_lo) = z - dirn;
-                        has_cap[dirn > 0 ? 1 : 0] = true;
-                        break;
-                    }
+                const long z = bone_across_disc(g, p, mxi, yi, dirn > 0 ? top[1] : bot[1], dirn, need, lim);
+                if (z >= 0) {
+                    (dirn > 0 ? cap_hi : cap_lo) = z - dirn;
+                    has_cap[dirn > 0 ? 1 : 0] = true;
+                }
             }
         }
     }
@@ -498,18 +522,8 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
     /* neighbour seeds: from the middle column, past the disc */
     out->has_above = out->has_below = 0;
     for (int dirn = -1; dirn <= 1; dirn += 2) {
-        double endz = dirn > 0 ? top[1] : bot[1];
-        long z = static_cast<long>(std::lround(endz)) + dirn * need;
-        long found = -1;
         const long limit = static_cast<long>(std::lround(20.0 / g.s)); /* a disc is < 20 mm */
-        for (long k = 0; k < limit; ++k, z += dirn) {
-            if (z < 0 || z >= static_cast<long>(g.n[2]))
-                break;
-            if (g.sm[g.idx(static_cast<size_t>(mxi), static_cast<size_t>(std::lround(yc)), static_cast<size_t>(z))] >= p.bone_min) {
-                found = z;
-                break;
-            }
-        }
+        const long found = bone_across_disc(g, p, mxi, std::lround(yc), dirn > 0 ? top[1] : bot[1], dirn, need, limit);
         if (found >= 0) {
             double into = found + dirn * (6.0 / g.s);
             double *dst = dirn > 0 ? out->seed_above_lps : out->seed_below_lps;

@@ -198,8 +198,11 @@ static int arch_test(const ph_model *m, int vi, const double l[3], ph_part *part
         *part = x > 0 ? PH_PART_FACET_L : PH_PART_FACET_R;
         return (z >= fz0 + t && z <= fz1 - t && in_ellipse(ax - xf, y - yf, frx - t, fry - t)) ? 2 : 1;
     }
-    /* neural arch: elliptic annulus around the canal */
-    if (y >= 0.5 * v->b && !in_ellipse(x, w, crx, cry) && in_ellipse(x, w, crx + wl, cry + wp)) {
+    /* neural arch: elliptic annulus around the canal, outside the body's footprint (the
+     * pedicles start at the body's margin; the annulus's front arc would otherwise stand inside
+     * the footprint, above the endplate of a collapsed body) */
+    if (y >= 0.5 * v->b && !in_ellipse(x, y, v->a, v->b) && !in_ellipse(x, w, crx, cry) &&
+        in_ellipse(x, w, crx + wl, cry + wp)) {
         int ped = w < 0;
         double za = ped ? -0.1 * h : -0.45 * h, zb = 0.45 * h;
         if (z >= za && z <= zb) {

@@ -102,6 +102,7 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "footprint_opening_mm", &p->open_mm, err, sc) &&
             get_num(s, "edge_search_mm", &p->edge_search, err, sc) &&
             get_num(s, "station_fraction", &p->station, err, sc) &&
+            get_num(s, "station_edge_quantile", &p->station_quantile, err, sc) &&
             get_num(s, "column_patch_mm", &p->patch, err, sc) &&
             get_num(s, "min_body_height_mm", &p->min_height, err, sc) &&
             get_num(s, "shell_mm", &p->shell, err, sc) &&
@@ -116,12 +117,13 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(d, "blastic_delta_min_hu", &p->blastic_min, err, dc) &&
             get_num(d, "min_reference_voxels", &p->min_reference_voxels, err, dc)) {
             if (p->spacing > 0.1 && p->sigma >= 0 && p->edge_sigma > 0 && p->bone_min > p->lytic_max && p->disc_min > 0 &&
-                p->lesion_extra_s >= 0 && p->edge_margin >= 0)
+                p->lesion_extra_s >= 0 && p->edge_margin >= 0 && p->station_quantile >= 0.5 && p->station_quantile < 1.0)
                 st = SPS_OK;
             else
                 sps_error_set(err, SPS_EFORMAT, "model measurement",
                               "segmentation_ct: need grid_spacing_mm > 0.1, bone_min_hu > lytic_max_hu, "
-                              "disc_min_mm > 0, lesion_extra_s_mm >= 0, edge_margin_mm >= 0");
+                              "disc_min_mm > 0, lesion_extra_s_mm >= 0, edge_margin_mm >= 0, "
+                              "0.5 <= station_edge_quantile < 1");
         }
     }
     cJSON_Delete(root);

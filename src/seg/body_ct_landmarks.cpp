@@ -322,6 +322,46 @@ static long bone_across_disc(const Grid &g, const Params &p, long x, long y, dou
     return -1;
 }
 
+/* The @p f quantile of @p v (linear between order statistics). */
+static double quantile(std::vector<double> v, double f)
+{
+    std::sort(v.begin(), v.end());
+    const double r = f * static_cast<double>(v.size() - 1);
+    const size_t i = static_cast<size_t>(std::floor(r));
+    return i + 1 < v.size() ? v[i] + (r - static_cast<double>(i)) * (v[i + 1] - v[i]) : v[i];
+}
+
+/* A station's endplate from the edges @p z of its patch of columns (@p dy: their row relative to
+ * the station's, along P): the @p f quantile, outward, of the edges. A lesion at the endplate
+ * shortens columns (a lytic island between bone and disc reads like the disc) and does not
+ * lengthen them, so the surface is an outer quantile rather than the median (models
+ * station_edge_quantile). At the anterior and posterior stations (@p detrend) the endplate slopes
+ * across the patch's rows (wedge, the rim of a biconcave body): the edges are first de-trended by
+ * the slope between the medians of the rows behind and in front of the station's, so the quantile
+ * does not pick the outer rows. */
+static double station_edge(const std::vector<double> &z, const std::vector<double> &dy, double f, bool detrend)
+{
+    std::vector<double> r = z;
+    if (detrend) {
+        std::vector<double> zf, zb, yf, yb;
+        for (size_t i = 0; i < z.size(); ++i)
+            if (dy[i] < 0) {
+                zf.push_back(z[i]);
+                yf.push_back(dy[i]);
+            } else if (dy[i] > 0) {
+                zb.push_back(z[i]);
+                yb.push_back(dy[i]);
+            }
+        if (!zf.empty() && !zb.empty()) {
+            const double du = median(yb) - median(yf);
+            const double slope = du > 0 ? (median(zb) - median(zf)) / du : 0.0;
+            for (size_t i = 0; i < z.size(); ++i)
+                r[i] = z[i] - slope * dy[i];
+        }
+    }
+    return quantile(r, f);
+}
+
 sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, sps_error *err)
 {
     Grid &g = w.g;
@@ -401,7 +441,7 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         return true;
     };
     for (int s : {1, 0, 2}) {
-        std::vector<double> ts, bs;
+        std::vector<double> ts, bs, rows;
         const long ys = std::lround(st_y[s]);
         const long prx = pr, pry = std::max(1L, pr / 2);
         /* An endplate is one continuous surface: followed along the mid-sagittal plane from the
@@ -462,13 +502,14 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
                     continue;
                 ts.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), hi, +1));
                 bs.push_back(refine_edge(g, p, static_cast<size_t>(x), static_cast<size_t>(y), lo, -1));
+                rows.push_back(static_cast<double>(y - ys));
             }
         if (ts.size() < 2)
             return sps_error_set(err, SPS_EINVALID, "seed",
                                  "no endplates found at the %s station of the body at the seed",
                                  s == 0 ? "anterior" : s == 1 ? "middle" : "posterior");
-        top[s] = median(ts);
-        bot[s] = median(bs);
+        top[s] = station_edge(ts, rows, p.station_quantile, s != 1);
+        bot[s] = station_edge(bs, rows, 1.0 - p.station_quantile, s != 1);
         if (s == 1) {
             const long yi = std::lround(yc), lim = static_cast<long>(std::lround(20.0 / g.s));
             for (int dirn = -1; dirn <= 1; dirn += 2) {

@@ -345,10 +345,10 @@ static void run_case(const ct_case *c, case_result *r)
     int ha = B.has_above && sps_seg_ct_find_body(&above, vol, g_models, B.seed_above_lps, NULL) == SPS_OK;
     sps_error nerr = {0};
     int hb = B.has_below && sps_seg_ct_find_body(&below, vol, g_models, B.seed_below_lps, &nerr) == SPS_OK;
-    if (getenv("SPS_SEG_CT_DEBUG") && !hb)
-        print_message("below neighbour: %s (seed %.1f, %.1f, %.1f): %s: %s\n", B.has_below ? "refused" : "no seed",
-                      B.seed_below_lps[0], B.seed_below_lps[1], B.seed_below_lps[2], nerr.where, nerr.message);
     if (getenv("SPS_SEG_CT_DEBUG")) {
+        if (!hb)
+            print_message("below neighbour: %s (seed %.1f, %.1f, %.1f): %s: %s\n", B.has_below ? "refused" : "no seed",
+                          B.seed_below_lps[0], B.seed_below_lps[1], B.seed_below_lps[2], nerr.where, nerr.message);
         sps_heights hB, hA = {NAN, NAN, NAN}, hL = {NAN, NAN, NAN};
         sps_measure_heights(&hB, &B.points);
         if (ha)

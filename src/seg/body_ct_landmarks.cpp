@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "body_ct_internal.h"
@@ -186,13 +187,18 @@ double refine_edge(const Grid &g, const Params &p, size_t x, size_t y, long end,
     return bestpos;
 }
 
+/* The @p f quantile of @p v (linear between order statistics). */
+static double quantile(std::vector<double> v, double f)
+{
+    std::sort(v.begin(), v.end());
+    const double r = f * static_cast<double>(v.size() - 1);
+    const size_t i = static_cast<size_t>(std::floor(r));
+    return i + 1 < v.size() ? v[i] + (r - static_cast<double>(i)) * (v[i + 1] - v[i]) : v[i];
+}
+
 double median(std::vector<double> v)
 {
-    if (v.empty())
-        return NAN;
-    std::sort(v.begin(), v.end());
-    size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+    return v.empty() ? NAN : quantile(std::move(v), 0.5);
 }
 
 /* Steepest fall of @p prof going outward (dir +1: toward higher index) within w samples of the
@@ -322,14 +328,6 @@ static long bone_across_disc(const Grid &g, const Params &p, long x, long y, dou
     return -1;
 }
 
-/* The @p f quantile of @p v (linear between order statistics). */
-static double quantile(std::vector<double> v, double f)
-{
-    std::sort(v.begin(), v.end());
-    const double r = f * static_cast<double>(v.size() - 1);
-    const size_t i = static_cast<size_t>(std::floor(r));
-    return i + 1 < v.size() ? v[i] + (r - static_cast<double>(i)) * (v[i + 1] - v[i]) : v[i];
-}
 
 /* A station's endplate from the edges @p z of its patch of columns (@p dy: their row relative to
  * the station's, along P): the @p f quantile, outward, of the edges. A lesion at the endplate

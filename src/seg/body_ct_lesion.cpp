@@ -373,10 +373,31 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         const Grid &g = w.g;
         if ((st = itk_morph_3d(dl, les, g.n, g.s, p.shell, Morph::dilate, err)) != SPS_OK)
             return st;
-        const std::vector<unsigned char> near_lesion = dl;
-        for (size_t i = 0; i < g.total(); ++i)
-            if (dl[i] && !interior[i] && !(g.sm[i] < t.low || g.sm[i] > t.high))
+        /* The lesion's own rim, for the density class: where the lesion reaches toward the body
+         * surface, or its lytic islands sit between blastic ones, the smoothing lifts the lesion
+         * voxels at its edge back into the normal range and the thresholded component stops short
+         * of it (a mixed lesion's lytic islands at its top and bottom slab were lost:
+         * docs/validation.md). Voxels within the shell dilation of the lesion whose resampled
+         * (unsmoothed) HU is abnormal are lesion for the class, except those within the cortex plus
+         * half the largest acquired voxel extent of the body surface: they hold partial volume of
+         * the cortex. */
+        std::vector<unsigned char> rim_inner, cls = les;
+        const sps_geometry *ag = sps_volume_geometry(ct);
+        const double voxel_extent = std::max(ag->spacing_mm[0], std::max(ag->spacing_mm[1], ag->spacing_mm[2]));
+        const double rim_depth = p.cortex + 0.5 * voxel_extent;
+        if ((st = itk_morph_3d(rim_inner, w.mask, g.n, g.s, rim_depth, Morph::erode, err)) != SPS_OK)
+            return st;
+        size_t nrim = 0;
+        for (size_t i = 0; i < g.total(); ++i) {
+            if (!dl[i])
+                continue;
+            if (!les[i] && rim_inner[i] && (g.raw[i] < t.low || g.raw[i] > t.high)) {
+                cls[i] = 1;
+                ++nrim;
+            }
+            if (!interior[i] && !(g.sm[i] < t.low || g.sm[i] > t.high))
                 dl[i] = 0;
+        }
         size_t nles = 0, nbody = 0;
         double cxs = 0, cys = 0, czs = 0;
         std::vector<unsigned char> final_mask(g.total(), 0);
@@ -394,28 +415,9 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
             czs += static_cast<double>(z);
         }
         /* the density class is computed on the acquired voxels whose centres fall in the lesion
-         * inside the shell (no interpolation blur between the lytic and blastic parts of a mixed
-         * lesion; no cortex, which reads as blastic and diluted the lytic part of mixed lesions:
-         * docs/validation.md) */
-        /* The lesion's own rim: where the lesion reaches toward the body surface, or its lytic
-         * islands sit between blastic ones, the smoothing lifts the lesion voxels at its edge back
-         * into the normal range and the thresholded component stops short of it (a mixed lesion's
-         * lytic islands at its top and bottom slab were lost: docs/validation.md). Voxels within
-         * the shell dilation of the lesion whose resampled (unsmoothed) HU is abnormal are lesion
-         * for the density class, except those within the cortex plus half the largest acquired
-         * voxel extent of the body surface: they hold partial volume of the cortex. */
-        std::vector<unsigned char> rim_inner, cls = les;
-        const sps_geometry *ag = sps_volume_geometry(ct);
-        const double voxel_extent = std::max(ag->spacing_mm[0], std::max(ag->spacing_mm[1], ag->spacing_mm[2]));
-        const double rim_depth = p.cortex + 0.5 * voxel_extent;
-        if ((st = itk_morph_3d(rim_inner, w.mask, g.n, g.s, rim_depth, Morph::erode, err)) != SPS_OK)
-            return st;
-        size_t nrim = 0;
-        for (size_t i = 0; i < g.total(); ++i)
-            if (near_lesion[i] && !les[i] && rim_inner[i] && (g.raw[i] < t.low || g.raw[i] > t.high)) {
-                cls[i] = 1;
-                ++nrim;
-            }
+         * inside the shell and its rim (no interpolation blur between the lytic and blastic parts
+         * of a mixed lesion; no cortex, which reads as blastic and diluted the lytic part of mixed
+         * lesions: docs/validation.md) */
         std::vector<float> hu;
         mask_voxels(hu, ct, g, cls);
         if (!nles)

@@ -100,6 +100,14 @@ typedef struct loaded {
     ph_areas truth, truth_ref;
 } loaded;
 
+/* noise realisation: SPS_SEG_CANAL_SEED_BASE=N draws another one of the same set (held-out check
+ * of rules tuned on the default 500; docs/validation.md) */
+static int seed_base(void)
+{
+    const char *s = getenv("SPS_SEG_CANAL_SEED_BASE");
+    return s && *s ? atoi(s) : 500;
+}
+
 static void load_case(loaded *L, const canal_case *c, int idx)
 {
     int li = level_index(c->level);
@@ -120,7 +128,7 @@ static void load_case(loaded *L, const canal_case *c, int idx)
              "\"pixel_spacing_mm\":[%g,%g],\"slices\":%d,\"slice_thickness_mm\":%g,\"slice_spacing_mm\":%g,"
              "\"oblique_deg\":[%g,%g,%g],\"supersample\":2,\"noise_sd\":%g}%s,"
              "\"epidural\":{\"level\":\"%s\",\"bilsky\":\"%s\"}}",
-             idx, 500 + idx, g_levels[li - 2], g_levels[li + 2], c->level, matrix, matrix, c->pixel_mm, c->pixel_mm,
+             idx, seed_base() + idx, g_levels[li - 2], g_levels[li + 2], c->level, matrix, matrix, c->pixel_mm, c->pixel_mm,
              slices, c->thick_mm, sp, c->obl[0], c->obl[1], c->obl[2], c->noise, lesion, c->level, c->grade);
     L->m = calloc(1, sizeof *L->m);
     assert_non_null(L->m);
@@ -182,8 +190,12 @@ static void test_seg_canal__bilsky_grade_exact_on_generated_set(void **state)
     size_t n_cord = 0;
     print_message("case grade level px thick noise obl seed | sac truth/auto ref | cord truth/auto ref | tum gap rim | "
                   "auto grade\n");
+    /* SPS_SEG_CANAL_CASE=N runs one case (for debugging; the criterion asserts are skipped) */
+    const char *only = getenv("SPS_SEG_CANAL_CASE");
     for (size_t i = 0; i < N_CASES; i++) {
         const canal_case *c = &g_cases[i];
+        if (only && *only && (size_t)atoi(only) != i)
+            continue;
         loaded L;
         load_case(&L, c, (int)i);
         sps_canal_request req;
@@ -244,6 +256,8 @@ static void test_seg_canal__bilsky_grade_exact_on_generated_set(void **state)
      * met; docs/validation.md "Semi-automatic canal on phantoms" gives the three failures). The
      * first 36 cases (six variants per grade) keep the earlier criterion; the full set is held
      * at a regression floor two below the measured. */
+    if (only && *only)
+        return;
     assert_true(N_CASES >= 40);
     print_message("issue 5 criterion (>= 95 %% of >= 40 cases): %s\n", rate >= 0.95 ? "met" : "NOT met");
     assert_true(ok >= CANAL_FLOOR);

@@ -106,9 +106,14 @@ sps_status itk_edge_smooth(Grid &g, const long lo[3], const long hi[3], const Pa
 sps_status itk_open_label_2d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, size_t nx,
                              size_t ny, double spacing, long radius, sps_error *err);
 enum class Morph { erode, dilate, close };
-/** 3-D binary morphology with a ball of max(1, round(radius_mm / spacing)) voxels. */
+/** 3-D binary morphology with the ball of itk::BinaryBallStructuringElement of radius
+ *  max(1, round(radius_mm / spacing)) voxels, computed from exact Euclidean distance maps (one per
+ *  dilation or erosion, whatever the radius); outside the grid is foreground for the erosion. */
 sps_status itk_morph_3d(std::vector<unsigned char> &out, const std::vector<unsigned char> &in, const size_t n[3],
                         double spacing, double radius_mm, Morph op, sps_error *err);
+/** Erosions of @p in by @p count balls (radii as itk_morph_3d) from one distance map. */
+sps_status itk_erode_3d(std::vector<unsigned char> *out[], const double radius_mm[], int count,
+                        const std::vector<unsigned char> &in, const size_t n[3], double spacing, sps_error *err);
 /** 6-connected components of a 3-D mask (0 = background). */
 sps_status itk_label_3d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, const size_t n[3],
                         sps_error *err);

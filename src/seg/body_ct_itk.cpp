@@ -2,17 +2,16 @@
  * unit of body_ct*: each ITK .cpp costs seconds to compile). Buffers cross as std::vector; every
  * function catches its ITK exceptions (seg_itk.h) and returns an sps_status naming the step. */
 #include <itkBinaryBallStructuringElement.h>
-#include <itkBinaryDilateImageFilter.h>
-#include <itkBinaryErodeImageFilter.h>
-#include <itkBinaryMorphologicalClosingImageFilter.h>
 #include <itkBinaryMorphologicalOpeningImageFilter.h>
 #include <itkConnectedComponentImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "body_ct_internal.h"
 #include "seg_itk.h"
@@ -24,7 +23,6 @@ using sps_itk::MaskImage;
 using Mask2D = itk::Image<unsigned char, 2>;
 using Label2D = itk::Image<unsigned int, 2>;
 using Label3D = itk::Image<unsigned int, 3>;
-using Ball3 = itk::BinaryBallStructuringElement<unsigned char, 3>;
 
 sps_status itk_resample(Grid &g, const sps_volume *ct, const double seed[3], const Params &p, long extra_s,
                         sps_error *err)
@@ -170,16 +168,58 @@ MaskImage::Pointer mask_image(const std::vector<unsigned char> &m, const size_t 
     return img;
 }
 
-template <typename TFilter>
-void run_morph(std::vector<unsigned char> &out, const MaskImage *in, const Ball3 &se, size_t total)
+/* Squared distance, in voxels, from each voxel outside @p object to the nearest voxel of it
+ * (itk::SignedMaurerDistanceMapImageFilter: exact Euclidean, linear time; the object's own voxels
+ * get <= 0). An empty object gives +inf everywhere. */
+void sq_distance(std::vector<float> &d, const std::vector<unsigned char> &object, const size_t n[3])
 {
-    typename TFilter::Pointer f = TFilter::New();
-    f->SetInput(in);
-    f->SetKernel(se);
-    f->SetForegroundValue(1);
+    const size_t total = n[0] * n[1] * n[2];
+    if (std::none_of(object.begin(), object.begin() + static_cast<long>(total), [](unsigned char v) { return v != 0; })) {
+        d.assign(total, std::numeric_limits<float>::infinity());
+        return;
+    }
+    using Maurer = itk::SignedMaurerDistanceMapImageFilter<MaskImage, FloatImage>;
+    Maurer::Pointer f = Maurer::New();
+    f->SetInput(mask_image(object, n, 1.0));
+    f->SetBackgroundValue(0);
+    f->SetSquaredDistance(true);
+    f->SetUseImageSpacing(false);
+    f->SetInsideIsPositive(false);
     f->Update();
-    const unsigned char *b = f->GetOutput()->GetBufferPointer();
-    out.assign(b, b + total);
+    const float *b = f->GetOutput()->GetBufferPointer();
+    d.assign(b, b + total);
+}
+
+/* The ball of itk::BinaryBallStructuringElement with radius R voxels holds the offsets whose
+ * centres lie within R + 0.5 of the centre: |d|^2 <= R^2 + R for integer offsets. */
+double ball_sq(double radius_mm, double spacing)
+{
+    const double r = static_cast<double>(std::max(1L, std::lround(radius_mm / spacing)));
+    return r * r + r;
+}
+
+void dilate_by(std::vector<unsigned char> &out, const std::vector<unsigned char> &in, const size_t n[3], double r2,
+               std::vector<float> &d)
+{
+    sq_distance(d, in, n);
+    const size_t total = n[0] * n[1] * n[2];
+    out.resize(total);
+    for (size_t i = 0; i < total; ++i)
+        out[i] = in[i] || d[i] <= r2 ? 1 : 0;
+}
+
+/* erosion: outside the grid counts as foreground (as BinaryErodeImageFilter's default) */
+void erode_by(std::vector<unsigned char> &out, const std::vector<unsigned char> &in, const size_t n[3], double r2,
+              std::vector<float> &d, std::vector<unsigned char> &tmp)
+{
+    const size_t total = n[0] * n[1] * n[2];
+    tmp.resize(total);
+    for (size_t i = 0; i < total; ++i)
+        tmp[i] = in[i] ? 0 : 1;
+    sq_distance(d, tmp, n);
+    out.resize(total);
+    for (size_t i = 0; i < total; ++i)
+        out[i] = in[i] && d[i] > r2 ? 1 : 0;
 }
 
 } // namespace
@@ -188,26 +228,47 @@ sps_status itk_morph_3d(std::vector<unsigned char> &out, const std::vector<unsig
                         double spacing, double radius_mm, Morph op, sps_error *err)
 {
     SPS_ITK_TRY {
-        MaskImage::Pointer img = mask_image(in, n, spacing);
-        Ball3 se;
-        se.SetRadius(static_cast<itk::SizeValueType>(std::max(1L, std::lround(radius_mm / spacing))));
-        se.CreateStructuringElement();
-        const size_t total = n[0] * n[1] * n[2];
+        const double r2 = ball_sq(radius_mm, spacing);
+        std::vector<float> d;
+        std::vector<unsigned char> tmp;
         switch (op) {
         case Morph::erode:
-            run_morph<itk::BinaryErodeImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(), se, total);
+            erode_by(out, in, n, r2, d, tmp);
             break;
         case Morph::dilate:
-            run_morph<itk::BinaryDilateImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(), se, total);
+            dilate_by(out, in, n, r2, d);
             break;
-        case Morph::close:
-            run_morph<itk::BinaryMorphologicalClosingImageFilter<MaskImage, MaskImage, Ball3>>(out, img.GetPointer(),
-                                                                                              se, total);
+        case Morph::close: {
+            std::vector<unsigned char> dil;
+            dilate_by(dil, in, n, r2, d);
+            erode_by(out, dil, n, r2, d, tmp);
             break;
+        }
         }
         return SPS_OK;
     }
-    SPS_ITK_CATCH(err, "CT lesion morphology (itk::BinaryErode/Dilate/MorphologicalClosing)")
+    SPS_ITK_CATCH(err, "CT lesion morphology (ball by itk::SignedMaurerDistanceMapImageFilter)")
+}
+
+sps_status itk_erode_3d(std::vector<unsigned char> *out[], const double radius_mm[], int count,
+                        const std::vector<unsigned char> &in, const size_t n[3], double spacing, sps_error *err)
+{
+    SPS_ITK_TRY {
+        const size_t total = n[0] * n[1] * n[2];
+        std::vector<unsigned char> bg(total);
+        for (size_t i = 0; i < total; ++i)
+            bg[i] = in[i] ? 0 : 1;
+        std::vector<float> d;
+        sq_distance(d, bg, n);
+        for (int k = 0; k < count; ++k) {
+            const double r2 = ball_sq(radius_mm[k], spacing);
+            out[k]->resize(total);
+            for (size_t i = 0; i < total; ++i)
+                (*out[k])[i] = in[i] && d[i] > r2 ? 1 : 0;
+        }
+        return SPS_OK;
+    }
+    SPS_ITK_CATCH(err, "CT body erosion (ball by itk::SignedMaurerDistanceMapImageFilter)")
 }
 
 sps_status itk_label_3d(std::vector<unsigned> &labels, const std::vector<unsigned char> &mask, const size_t n[3],

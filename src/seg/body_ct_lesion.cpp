@@ -243,13 +243,11 @@ struct Thresholds {
 
 /* The lesion mask on the body's grid: two passes (the second with thresholds re-centred half-way
  * between the reference and the first pass's lesion means). @p interior = body minus its shell. */
-sps_status lesion_mask(std::vector<unsigned char> &les, std::vector<unsigned char> &interior, Thresholds &t,
+sps_status lesion_mask(std::vector<unsigned char> &les, const std::vector<unsigned char> &interior, Thresholds &t,
                        const BodyWork &w, const Params &p, const double seed_lps[3], sps_error *err)
 {
     const Grid &g = w.g;
-    sps_status st = itk_morph_3d(interior, w.mask, g.n, g.s, p.shell, Morph::erode, err);
-    if (st != SPS_OK)
-        return st;
+    sps_status st = SPS_OK;
     const size_t total = g.total();
     double sg[3];
     g.to_grid(sg, seed_lps);
@@ -364,13 +362,24 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
         t.sd = std::sqrt(std::max(0.0, m2 / static_cast<double>(ref.size()) - t.m * t.m));
         t.low = t.m - std::max(p.lytic_sd_factor * t.sd, p.lytic_min);
         t.high = t.m + std::max(p.blastic_sd_factor * t.sd, p.blastic_min);
-        std::vector<unsigned char> les, interior, dl;
+        /* the body minus its shell (interior), and minus the cortex plus half the largest acquired
+         * voxel extent (rim_inner: below the partial volume of the cortex, for the lesion rim) */
+        const Grid &g = w.g;
+        const sps_geometry *ag = sps_volume_geometry(ct);
+        const double voxel_extent = std::max(ag->spacing_mm[0], std::max(ag->spacing_mm[1], ag->spacing_mm[2]));
+        const double rim_depth = p.cortex + 0.5 * voxel_extent;
+        std::vector<unsigned char> les, interior, rim_inner, dl;
+        {
+            std::vector<unsigned char> *outs[2] = {&interior, &rim_inner};
+            const double radii[2] = {p.shell, rim_depth};
+            if ((st = itk_erode_3d(outs, radii, 2, w.mask, g.n, g.s, err)) != SPS_OK)
+                return st;
+        }
         if ((st = lesion_mask(les, interior, t, w, p, seed_lps, err)) != SPS_OK)
             return st;
         /* extend into the shell where the lesion reaches it and the shell voxel is abnormal too
          * (the re-centred thresholds): a blind dilation added the normal bone and the cortex of
          * the shell wherever a lesion came near it (most of a crushed body's height is shell) */
-        const Grid &g = w.g;
         if ((st = itk_morph_3d(dl, les, g.n, g.s, p.shell, Morph::dilate, err)) != SPS_OK)
             return st;
         /* The lesion's own rim, for the density class: where the lesion reaches toward the body
@@ -381,12 +390,7 @@ extern "C" sps_status sps_seg_ct_find_lesion(sps_seg_ct_lesion *out, const sps_v
          * (unsmoothed) HU is abnormal are lesion for the class, except those within the cortex plus
          * half the largest acquired voxel extent of the body surface: they hold partial volume of
          * the cortex. */
-        std::vector<unsigned char> rim_inner, cls = les;
-        const sps_geometry *ag = sps_volume_geometry(ct);
-        const double voxel_extent = std::max(ag->spacing_mm[0], std::max(ag->spacing_mm[1], ag->spacing_mm[2]));
-        const double rim_depth = p.cortex + 0.5 * voxel_extent;
-        if ((st = itk_morph_3d(rim_inner, w.mask, g.n, g.s, rim_depth, Morph::erode, err)) != SPS_OK)
-            return st;
+        std::vector<unsigned char> cls = les;
         size_t nrim = 0;
         for (size_t i = 0; i < g.total(); ++i) {
             if (!dl[i])

@@ -86,10 +86,12 @@ static void test_seg_canal_corpus__lspine_sac_area_matches_manual_outline(void *
             assert_int_equal(st, SPS_OK);
             double manual = shoelace(mo) * g->spacing_mm[0] * g->spacing_mm[1];
             print_message("%s (slice z %.1f): automatic sac %.1f mm2 (CSF %.1f, non-CSF inside %.1f; CSF signal %.0f), "
-                          "manual %.1f mm2, difference %+.1f %%; cord: %s\n",
+                          "manual %.1f mm2, difference %+.1f %%; cord: %s; epidural tumour %.1f mm2 (confirmed on %d "
+                          "adjacent slices; dropped as seed-slice only %.1f mm2)\n",
                           mo->name, mo->slice_z, r.worst.sac_area_mm2, r.worst.csf_area_mm2,
                           r.worst.intrathecal_other_mm2, r.worst.csf_level, manual,
-                          100 * (r.worst.sac_area_mm2 - manual) / manual, r.worst.cord_found ? "reported" : "none (cauda equina)");
+                          100 * (r.worst.sac_area_mm2 - manual) / manual, r.worst.cord_found ? "reported" : "none (cauda equina)",
+                          r.worst.tumor_area_mm2, r.worst.tumor_confirm_slices, r.worst.tumor_unconfirmed_mm2);
             if (getenv("SPS_CANAL_DUMP")) { /* outline in pixel coordinates, for docs/validation.md figures */
                 for (size_t v = 0; v < r.worst.sac.n; v++) {
                     double q[3];

@@ -94,6 +94,8 @@ typedef struct sps_canal_section {
     double cord_ap_mm, cord_transverse_mm; /**< extents along the in-plane P and L directions; NaN if no cord */
     int tumor_found;            /**< epidural soft tissue inside the canal outside the sac (worst slice only) */
     double tumor_area_mm2;
+    int tumor_confirm_slices;   /**< adjacent slices whose tumour confirmed this one's (0-2; 0: not checked) */
+    double tumor_unconfirmed_mm2; /**< next-to-sac area of candidates absent from the adjacent slices (dropped) */
     double tumor_cord_distance_mm; /**< closest edge-to-edge distance; INFINITY when no tumour or no cord */
     double csf_rim_fraction;    /**< share of the cord boundary with CSF next to it; NaN if no cord */
     sps_outline sac, cord, tumor; /**< n = 0 when absent */

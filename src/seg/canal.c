@@ -17,7 +17,7 @@
 typedef struct canal_params {
     double median_radius_px, csf_search_radius_mm, csf_search_half_length_mm, csf_bright_fraction;
     double csf_min_fraction, bone_max_fraction, cord_max_step, tumor_max_fraction, tumor_max_gap_mm, tumor_max_gap_px, tumor_extent_mm;
-    double tumor_min_area_mm2, cord_min_area_mm2, cord_max_area_mm2, roi_radius_mm, csf_near_mm;
+    double tumor_min_area_mm2, tumor_min_pixels, tumor_confirm_px, tumor_confirm_max_spacing_mm, cord_min_area_mm2, cord_max_area_mm2, roi_radius_mm, csf_near_mm;
     double sac_closing_mm, csf_rim_max_distance_px, reference_min_distance_mm, reference_max_distance_mm, csf_max_fraction, seed_radius_mm, fat_margin_px;
 } canal_params;
 
@@ -30,11 +30,11 @@ static sps_status load_params(canal_params *p, const sps_models *models, sps_err
     static const char *const keys[] = {
         "median_radius_px", "csf_search_radius_mm", "csf_search_half_length_mm", "csf_bright_fraction",
         "csf_min_fraction", "bone_max_fraction", "cord_max_step", "tumor_max_fraction", "tumor_max_gap_mm", "tumor_max_gap_px", "tumor_extent_mm",
-        "tumor_min_area_mm2", "cord_min_area_mm2", "cord_max_area_mm2", "roi_radius_mm", "csf_near_mm",
+        "tumor_min_area_mm2", "tumor_min_pixels", "tumor_confirm_px", "tumor_confirm_max_spacing_mm", "cord_min_area_mm2", "cord_max_area_mm2", "roi_radius_mm", "csf_near_mm",
         "sac_closing_mm", "csf_rim_max_distance_px", "reference_min_distance_mm", "reference_max_distance_mm", "csf_max_fraction", "seed_radius_mm", "fat_margin_px"};
     double *dst[] = {&p->median_radius_px, &p->csf_search_radius_mm, &p->csf_search_half_length_mm,
                      &p->csf_bright_fraction, &p->csf_min_fraction, &p->bone_max_fraction, &p->cord_max_step,
-                     &p->tumor_max_fraction, &p->tumor_max_gap_mm, &p->tumor_max_gap_px, &p->tumor_extent_mm, &p->tumor_min_area_mm2, &p->cord_min_area_mm2,
+                     &p->tumor_max_fraction, &p->tumor_max_gap_mm, &p->tumor_max_gap_px, &p->tumor_extent_mm, &p->tumor_min_area_mm2, &p->tumor_min_pixels, &p->tumor_confirm_px, &p->tumor_confirm_max_spacing_mm, &p->cord_min_area_mm2,
                      &p->cord_max_area_mm2, &p->roi_radius_mm, &p->csf_near_mm, &p->sac_closing_mm,
                      &p->csf_rim_max_distance_px, &p->reference_min_distance_mm, &p->reference_max_distance_mm, &p->csf_max_fraction, &p->seed_radius_mm, &p->fat_margin_px};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -59,6 +59,8 @@ typedef struct canal_ctx {
     float *dist;       /* distance map scratch */
     int32_t *labels;
     uint8_t *csf, *cord, *sac, *tumor, *tmp, *tmp2;
+    const uint8_t *confirm; /* tumour of the adjacent slices; NULL: no confirmation asked */
+    int confirming;         /* analysing an adjacent slice for the confirmation */
     int smoothed_k;    /* slice held in smooth, -1 none */
     double csf_level;
     double cord_level; /* NaN until measured */
@@ -480,14 +482,51 @@ static sps_status analyse(canal_ctx *c, size_t k, double ci, double cj, int want
             return st;
         if (nl > 0) {
             size_t *near = calloc((size_t)nl + 1, sizeof *near);
-            if (!near)
+            uint8_t *held = calloc((size_t)nl + 1, 1);
+            if (!near || !held) {
+                free(near);
+                free(held);
                 return sps_error_set(c->err, SPS_ENOMEM, "canal", "out of memory");
+            }
             for (size_t i = 0; i < n; i++)
                 if (c->labels[i] > 0 && c->dist[i] <= gap)
                     near[c->labels[i]]++;
+            /* ... and holds more than a wall corner's partial volume or a noise speck: at least
+             * tumor_min_pixels pixels there, whatever the pixel size. On an adjacent slice that
+             * only confirms the seed slice's tumour the pixel count alone is asked (the tumour
+             * tapers toward its ends along the canal). */
+            for (int l = 1; l <= nl; l++)
+                held[l] = (double)near[l] >= p->tumor_min_pixels &&
+                          (c->confirming || (double)near[l] * area_px >= p->tumor_min_area_mm2);
+            /* ... and continues on an adjacent slice: a tumour component of that slice lies within
+             * tumor_confirm_px pixels of it (partial volume of the canal wall and noise change
+             * from slice to slice of an oblique or noisy series; a tumour does not) */
+            if (c->confirm) {
+                if ((st = sps__canal_distance(c->confirm, nx, ny, c->sx, c->sy, c->dist, c->err)) != SPS_OK) {
+                    free(near);
+                    free(held);
+                    return st;
+                }
+                uint8_t *seen = calloc((size_t)nl + 1, 1);
+                if (!seen) {
+                    free(near);
+                    free(held);
+                    return sps_error_set(c->err, SPS_ENOMEM, "canal", "out of memory");
+                }
+                for (size_t i = 0; i < n; i++)
+                    if (c->labels[i] > 0 && c->dist[i] <= p->tumor_confirm_px * c->pixel_mm)
+                        seen[c->labels[i]] = 1;
+                for (int l = 1; l <= nl; l++) {
+                    if (held[l] && !seen[l])
+                        s->tumor_unconfirmed_mm2 += (double)near[l] * area_px;
+                    held[l] = held[l] && seen[l];
+                }
+                free(seen);
+            }
             for (size_t i = 0; i < n; i++)
-                c->tumor[i] = c->labels[i] > 0 && (double)near[c->labels[i]] * area_px >= p->tumor_min_area_mm2;
+                c->tumor[i] = c->labels[i] > 0 && held[c->labels[i]];
             free(near);
+            free(held);
         }
         size_t ntum = count(c, c->tumor);
         s->tumor_found = ntum > 0;
@@ -611,7 +650,7 @@ sps_status sps_seg_canal(sps_canal_result *out, const sps_volume *vol, const sps
     c.smooth = malloc(c.n * sizeof *c.smooth);
     c.dist = malloc(c.n * sizeof *c.dist);
     c.labels = malloc(c.n * sizeof *c.labels);
-    uint8_t *masks = malloc(6 * c.n);
+    uint8_t *masks = malloc(6 * c.n), *confirm = NULL;
     if (!c.smooth || !c.dist || !c.labels || !masks) {
         st = sps_error_set(err, SPS_ENOMEM, "canal", "out of memory");
         goto done;
@@ -728,8 +767,51 @@ sps_status sps_seg_canal(sps_canal_result *out, const sps_volume *vol, const sps
         if (v < c.p.csf_min_fraction * c.csf_level && v >= c.p.bone_max_fraction * c.csf_level)
             c.cord_level = v;
     }
+    /* the adjacent slices' tumour, to confirm the seed slice's (tumor_confirm_max_spacing_mm) */
+    int nconfirm = 0;
+    if (c.g->spacing_mm[2] <= c.p.tumor_confirm_max_spacing_mm) {
+        confirm = calloc(c.n, 1);
+        if (!confirm) {
+            st = sps_error_set(err, SPS_ENOMEM, "canal", "out of memory");
+            goto done;
+        }
+        for (int dk = -1; dk <= 1; dk += 2) {
+            long kk = (long)k0 + dk;
+            if (kk < 0 || kk >= (long)c.nz)
+                continue;
+            sps_canal_section sn;
+            sps_error en;
+            c.err = &en;
+            c.confirming = 1;
+            st = analyse(&c, (size_t)kk, seed[0], seed[1], 1, 0, &sn);
+            c.confirming = 0;
+            c.err = err;
+            if (st == SPS_ENOMEM || st == SPS_EINTERNAL) {
+                st = sps_error_set(err, st, en.where, "%s", en.message);
+                goto done;
+            }
+            if (st != SPS_OK)
+                continue; /* no sac there: that side cannot confirm */
+            nconfirm++;
+            for (size_t i = 0; i < c.n; i++)
+                confirm[i] |= c.tumor[i];
+        }
+        st = SPS_OK;
+        c.confirm = nconfirm > 0 ? confirm : NULL;
+    }
     if ((st = analyse(&c, k0, seed[0], seed[1], 1, 1, &out->worst)) != SPS_OK)
         goto done;
+    c.confirm = NULL;
+    out->worst.tumor_confirm_slices = nconfirm;
+    if (out->worst.tumor_unconfirmed_mm2 > 0)
+        snprintf(out->notes + strlen(out->notes), sizeof out->notes - strlen(out->notes),
+                 "intermediate signal next to the sac (%.1f mm2 within the gap) on the seed's slice only, not on "
+                 "the adjacent slice(s): taken as partial volume of the canal wall or noise, not tumour (check it); ",
+                 out->worst.tumor_unconfirmed_mm2);
+    else if (nconfirm == 0 && out->worst.tumor_found)
+        snprintf(out->notes + strlen(out->notes), sizeof out->notes - strlen(out->notes),
+                 "epidural tumour found on the seed's slice, not checked on an adjacent slice (%s); ",
+                 c.g->spacing_mm[2] > c.p.tumor_confirm_max_spacing_mm ? "slices too far apart" : "none with a sac");
     memcpy(out->worst.seed_lps, req->seed_lps, sizeof out->worst.seed_lps);
 
     if (!c.cord_expected)
@@ -766,6 +848,7 @@ done:
     free(c.dist);
     free(c.labels);
     free(masks);
+    free(confirm);
     return st;
 }
 
@@ -860,6 +943,8 @@ sps_status sps_canal_annotations_json(char **json_out, const sps_canal_result *r
     cJSON *v = cJSON_CreateObject();
     cJSON_AddStringToObject(v, "level", level);
     cJSON_AddBoolToObject(v, "epidural_tumor", r->worst.tumor_found && r->worst.tumor.n >= 3);
+    if (r->notes[0]) /* what the path did not find or set aside, for the reader who corrects it */
+        cJSON_AddStringToObject(v, "note", r->notes);
     cJSON_AddItemToArray(verts, v);
     *json_out = cJSON_Print(root);
     cJSON_Delete(root);

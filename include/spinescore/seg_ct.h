@@ -1,5 +1,5 @@
 /* seg_ct.h — the CT semi-automatic paths of src/seg (vertebral body and bone lesion from one
- * click each; src/seg/body_ct*.cpp, body_json.c), behind `--auto` for CT series (src/cli/auto.c).
+ * click each; src/seg/body_ct*.cpp, body_json.c), behind `--auto` for CT series (src/cli/auto_ct.c, driven by auto.c).
  * Their accuracy on the phantom set is in docs/validation.md, "Semi-automatic CT"; the points
  * they derive are always written back for a reader to check. Link sps_seg. */
 #ifndef SPINESCORE_SEG_CT_H

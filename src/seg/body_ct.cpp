@@ -90,6 +90,8 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(s, "lytic_max_hu", &p->lytic_max, err, sc) &&
             get_num(s, "disc_min_mm", &p->disc_min, err, sc) &&
             get_num(s, "disc_plane_tol_mm", &p->disc_plane_tol, err, sc) &&
+            get_num(s, "disc_search_max_mm", &p->disc_search_max, err, sc) &&
+            get_num(s, "neighbour_seed_depth_mm", &p->neighbour_seed_depth, err, sc) &&
             get_num(s, "endplate_step_max_mm", &p->endplate_step_max, err, sc) &&
             get_num(s, "endplate_cortex_mm", &p->cortex, err, sc) &&
             get_num(s, "endplate_layer_max_mm", &p->layer_max, err, sc) &&
@@ -117,12 +119,13 @@ sps_status load_params(Params *p, const sps_models *models, sps_error *err)
             get_num(d, "blastic_delta_min_hu", &p->blastic_min, err, dc) &&
             get_num(d, "min_reference_voxels", &p->min_reference_voxels, err, dc)) {
             if (p->spacing > 0.1 && p->sigma >= 0 && p->edge_sigma > 0 && p->bone_min > p->lytic_max && p->disc_min > 0 &&
-                p->lesion_extra_s >= 0 && p->edge_margin >= 0 && p->station_quantile >= 0.5 && p->station_quantile < 1.0)
+                p->disc_search_max > p->disc_min && p->neighbour_seed_depth > 0 && p->lesion_extra_s >= 0 && p->edge_margin >= 0 && p->station_quantile >= 0.5 && p->station_quantile < 1.0)
                 st = SPS_OK;
             else
                 sps_error_set(err, SPS_EFORMAT, "model measurement",
                               "segmentation_ct: need grid_spacing_mm > 0.1, bone_min_hu > lytic_max_hu, "
-                              "disc_min_mm > 0, lesion_extra_s_mm >= 0, edge_margin_mm >= 0, "
+                              "disc_min_mm > 0, disc_search_max_mm > disc_min_mm, neighbour_seed_depth_mm > 0, "
+                              "lesion_extra_s_mm >= 0, edge_margin_mm >= 0, "
                               "0.5 <= station_edge_quantile < 1");
         }
     }
@@ -447,7 +450,7 @@ sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, co
                                  2 * p.roi_half[1]);
     /* the light edge smoothing on the footprint's box only (its walls and endplates are the only
      * edges looked for), widened by the edge search and a margin; along S the body's range plus
-     * the neighbour search (20 mm past a disc) */
+     * the neighbour search (disc_search_max_mm past an endplate) */
     {
         long lo[3] = {nx, ny, 0}, hi[3] = {-1, -1, 0};
         for (long y = 0; y < ny; ++y)
@@ -459,7 +462,7 @@ sps_status body_from_grid(BodyWork &w, sps_seg_ct_body *out, const Params &p, co
                     hi[1] = std::max(hi[1], y);
                 }
         const long m = static_cast<long>(std::ceil((p.edge_search + p.edge_margin) / g.s)) + 1;
-        const long mz = m + static_cast<long>(std::ceil((20.0 + p.disc_min) / g.s));
+        const long mz = m + static_cast<long>(std::ceil((p.disc_search_max + p.disc_min) / g.s));
         lo[2] = z_lo - mz;
         hi[2] = z_hi + mz;
         for (int a = 0; a < 3; ++a) {

@@ -31,7 +31,7 @@ namespace sps_ct {
 struct Params {
     double spacing, roi_half[3], sigma, bone_min, lytic_max, disc_min, open_mm, edge_search;
     double station, station_quantile, patch, min_height, shell, closing, core_fraction, footprint_fill, hole_fill_mm, lesion_fill_mm;
-    double edge_sigma, lesion_extra_s, edge_margin, disc_plane_tol, endplate_step_max;
+    double edge_sigma, lesion_extra_s, edge_margin, disc_plane_tol, disc_search_max, neighbour_seed_depth, endplate_step_max;
     double cortex, layer_max, layer_sep_max, layer_rise_fraction, layer_inside, trabecular_max, seed_search, seed_tries;
     double lytic_sd_factor, lytic_min, blastic_sd_factor, blastic_min, min_reference_voxels;
 };

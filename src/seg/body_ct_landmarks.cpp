@@ -509,7 +509,7 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
         top[s] = station_edge(ts, rows, p.station_quantile, s != 1);
         bot[s] = station_edge(bs, rows, 1.0 - p.station_quantile, s != 1);
         if (s == 1) {
-            const long yi = std::lround(yc), lim = static_cast<long>(std::lround(20.0 / g.s));
+            const long yi = std::lround(yc), lim = static_cast<long>(std::lround(p.disc_search_max / g.s));
             for (int dirn = -1; dirn <= 1; dirn += 2) {
                 const long z = bone_across_disc(g, p, mxi, yi, dirn > 0 ? top[1] : bot[1], dirn, need, lim);
                 if (z >= 0) {
@@ -561,10 +561,10 @@ sps_status place_landmarks(BodyWork &w, sps_seg_ct_body *out, const Params &p, s
     /* neighbour seeds: from the middle column, past the disc */
     out->has_above = out->has_below = 0;
     for (int dirn = -1; dirn <= 1; dirn += 2) {
-        const long limit = static_cast<long>(std::lround(20.0 / g.s)); /* a disc is < 20 mm */
+        const long limit = static_cast<long>(std::lround(p.disc_search_max / g.s)); /* a disc is thinner */
         const long found = bone_across_disc(g, p, mxi, std::lround(yc), dirn > 0 ? top[1] : bot[1], dirn, need, limit);
         if (found >= 0) {
-            double into = found + dirn * (6.0 / g.s);
+            double into = found + dirn * (p.neighbour_seed_depth / g.s);
             double *dst = dirn > 0 ? out->seed_above_lps : out->seed_below_lps;
             g.to_lps(dst, mx, yc, into);
             (dirn > 0 ? out->has_above : out->has_below) = 1;

@@ -95,6 +95,26 @@ static void merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON *
 }
 
 /* Which components a used derived item drives. */
+
+/* Add @p name to a ", "-separated list unless it is already one of its items (whole items: "T1"
+ * is not "T12 body"); a list that would overflow ends with "and more" instead of being cut. */
+static void list_add(char *list, size_t cap, const char *name)
+{
+    static const char more[] = ", and more";
+    const size_t nl = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += nl)
+        if ((p == list || (p - list >= 2 && p[-2] == ',' && p[-1] == ' ')) && (p[nl] == '\0' || p[nl] == ','))
+            return;
+    const size_t l = strlen(list);
+    if (l >= sizeof more - 1 && strcmp(list + l - (sizeof more - 1), more) == 0)
+        return;
+    if (l + 2 + nl + sizeof more > cap) {
+        if (l + sizeof more <= cap)
+            memcpy(list + l, more, sizeof more);
+        return;
+    }
+    snprintf(list + l, cap - l, "%s%s", l ? ", " : "", name);
+}
 static void drives_from_used(sps_auto *a, const cJSON *used, const char *seedname)
 {
     const cJSON *u;
@@ -122,10 +142,7 @@ static void drives_from_used(sps_auto *a, const cJSON *used, const char *seednam
         for (int k = 0; k < 5; k++)
             if (d[k]) {
                 a->drives[k] = 1;
-                if (!strstr(a->drive_seeds[k], seedname)) {
-                    size_t l = strlen(a->drive_seeds[k]);
-                    snprintf(a->drive_seeds[k] + l, sizeof a->drive_seeds[k] - l, "%s%s", l ? ", " : "", seedname);
-                }
+                list_add(a->drive_seeds[k], sizeof a->drive_seeds[k], seedname);
             }
     }
 }

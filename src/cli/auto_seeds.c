@@ -58,7 +58,7 @@ int sps_auto_valid_level(const char *s)
         return 0;
     char *end = NULL;
     long n = strtol(s + 1, &end, 10);
-    if (*end || (s[1] == '0' && s[0] != 'C'))
+    if (*end || (s[1] == '0' && (s[0] != 'C' || s[2]))) /* no leading zeros; C0 is the occiput */
         return 0;
     switch (s[0]) {
     case 'C': return n >= 0 && n <= 7;

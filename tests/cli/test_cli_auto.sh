@@ -235,6 +235,11 @@ contains "sac on CT: named" "$(cat "$tmp/e")" "seeds[0] (T12 sac worst): the can
 "$bin" measure "$tmp/$c/dicom" --annotations "$src/sample-data/$c/annotations.json" \
     --auto "$src/sample-data/ct-lytic-t12-collapse/seeds.json" >/dev/null 2>"$tmp/e"; check "seeds of another series" 3 $?
 contains "other series: named" "$(cat "$tmp/e")" "the seeds were placed on series"
+for lv in C00 C07 T01 T13; do
+    mk "$tmp/level.json" "d['seeds'][1]['level'] = '$lv'"
+    "$bin" measure "$tmp/$c/dicom" --auto "$tmp/level.json" >/dev/null 2>"$tmp/e"; check "level $lv refused" 3 $?
+    contains "level $lv: named" "$(cat "$tmp/e")" "seeds[1]: level: expected a standard level"
+done
 mk "$tmp/kind.json" "d['seeds'][1]['kind'] = 'disc'"
 "$bin" measure "$tmp/$c/dicom" --auto "$tmp/kind.json" >/dev/null 2>"$tmp/e"; check "unknown kind" 3 $?
 contains "unknown kind: named" "$(cat "$tmp/e")" "seeds[1]: kind: expected body, lesion, sac or reference_bone"

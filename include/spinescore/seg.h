@@ -111,7 +111,7 @@ typedef struct sps_canal_result {
     char reference_method[96];   /**< "second seed" or "automatic: ..." */
     int escc_ready;              /**< escc is filled (a reference and a cord at both sections) */
     sps_escc_input escc;         /**< evidence for sps_measure_escc (src/measure) */
-    char notes[512];             /**< what was not found and why */
+    char notes[1024];            /**< what was not found or set aside, and why */
 } sps_canal_result;
 
 /**

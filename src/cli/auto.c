@@ -16,7 +16,7 @@ void sps_auto_add_note(sps_auto *a, const char *fmt, ...)
 {
     if (a->nnotes >= SPS_AUTO_MAX_NOTES)
         return;
-    char buf[512];
+    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);

@@ -84,8 +84,23 @@ static void merge_doc(sps_auto *a, cJSON *m, cJSON *d, const char *note, cJSON *
                 sps_auto_add_note(a, "%s: the reader's item is used, not the semi-automatic one", label);
             } else {
                 cJSON *c = cJSON_DetachItemViaPointer(src, it);
-                cJSON_DeleteItemFromObjectCaseSensitive(c, "note");
-                cJSON_AddStringToObject(c, "note", note);
+                /* the path's own note (what it set aside or could not check) follows the
+                 * semi-automatic one, and is listed with the run's notes */
+                const cJSON *own = cJSON_GetObjectItemCaseSensitive(c, "note");
+                int own_len = cJSON_IsString(own) ? (int)strlen(own->valuestring) : 0;
+                while (own_len > 0 && (own->valuestring[own_len - 1] == ' ' || own->valuestring[own_len - 1] == ';'))
+                    own_len--; /* the notes' trailing "; " */
+                if (own_len > 0) {
+                    sps_auto_add_note(a, "%s: %.*s", label, own_len, own->valuestring);
+                    sps_str both = {0};
+                    sps_str_printf(&both, "%s; %.*s", note, own_len, own->valuestring);
+                    cJSON_DeleteItemFromObjectCaseSensitive(c, "note");
+                    cJSON_AddStringToObject(c, "note", both.ptr ? both.ptr : note);
+                    sps_str_free(&both);
+                } else {
+                    cJSON_DeleteItemFromObjectCaseSensitive(c, "note");
+                    cJSON_AddStringToObject(c, "note", note);
+                }
                 cJSON_AddItemToArray(dst, c);
                 cJSON_AddItemToArray(used, cJSON_CreateString(label));
             }
@@ -206,6 +221,9 @@ sps_status sps_auto_mark(char **out, const sps_auto *a, const char *measurements
     cJSON_AddItemToObject(info, "semi_automatic_components", marked);
     if (annotations_out)
         cJSON_AddStringToObject(info, "annotations_written", annotations_out);
+    cJSON *notes = cJSON_AddArrayToObject(info, "notes");
+    for (size_t i = 0; i < a->nnotes; i++)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(a->notes[i]));
     cJSON_AddItemToObject(root, "auto", info);
     *out = cJSON_Print(root);
     cJSON_Delete(root);

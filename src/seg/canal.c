@@ -812,6 +812,11 @@ sps_status sps_seg_canal(sps_canal_result *out, const sps_volume *vol, const sps
         snprintf(out->notes + strlen(out->notes), sizeof out->notes - strlen(out->notes),
                  "epidural tumour found on the seed's slice, not checked on an adjacent slice (%s); ",
                  c.g->spacing_mm[2] > c.p.tumor_confirm_max_spacing_mm ? "slices too far apart" : "none with a sac");
+    if (out->worst.tumor_found)
+        snprintf(out->notes + strlen(out->notes), sizeof out->notes - strlen(out->notes),
+                 "epidural tumour: this rule is validated on phantoms only; on a real lumbar T2 FSE series it read "
+                 "epidural contents (ligament, disc margin, veins) as tumour (docs/validation.md): confirm the tumour "
+                 "outline before using the grade; ");
     memcpy(out->worst.seed_lps, req->seed_lps, sizeof out->worst.seed_lps);
 
     if (!c.cord_expected)

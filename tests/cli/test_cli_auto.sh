@@ -58,6 +58,9 @@ marked = m["auto"]["semi_automatic_components"]
 if t["series"]["modality"] == "MR" or exp.get("bilsky") not in (None, "0") and "escc" in L:
     eq("escc grade", L["escc"]["value"], exp["bilsky"])
     eq("escc source", L["escc"]["source"], "semi_automatic")
+    # a semi-automatic epidural tumour comes with the caveat of its validation, in auto.notes
+    if exp.get("bilsky") not in (None, "0") and not any("confirm the tumour outline" in n for n in m["auto"].get("notes", [])):
+        bad.append("semi-automatic tumour without its caveat in auto.notes: %r" % m["auto"].get("notes"))
     if "escc" not in marked:
         bad.append("escc not listed as semi-automatic: %r" % marked)
     if "semi_automatic" not in L["escc"]["evidence"]:

@@ -104,11 +104,13 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
     char lesion_level[8] = "", sac_level[8] = "";
     size_t nct = 0;
     const seed *first_lesion = NULL, *first_ref = NULL;
+    int has_worst_sac = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i].kind == K_LESION && !first_lesion)
             first_lesion = &s[i];
         if (s[i].kind == K_REFBONE && !first_ref)
             first_ref = &s[i];
+        has_worst_sac |= s[i].kind == K_SAC && !s[i].reference;
     }
     const int has_lesion_seed = first_lesion != NULL;
     for (size_t i = 0; i < n; i++) {
@@ -130,6 +132,9 @@ sps_status sps_auto_apply(sps_auto **out, sps_pipeline *p, const sps_models *mod
             nct++;
             continue; /* run together below */
         }
+        else if (d->reference && !has_worst_sac)
+            snprintf(why, sizeof why, "a reference sac seed gives the normal level for a worst-slice sac seed: there is "
+                     "none (add a sac seed with \"slice\": \"worst\" at the level to grade)");
         else if (d->reference)
             continue; /* used with its worst-slice seed */
         if (why[0]) {

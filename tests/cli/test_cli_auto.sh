@@ -230,6 +230,9 @@ contains "air: why" "$(cat "$tmp/e")" "is the seed inside"
 mk "$tmp/body-on-mr.json" "d['seeds'] = d['seeds'][:1]"
 "$bin" measure "$tmp/$c/dicom" --auto "$tmp/body-on-mr.json" >/dev/null 2>"$tmp/e"; check "body seed on MR only" 6 $?
 contains "wrong modality: named" "$(cat "$tmp/e")" "no seed can be run on this MR series: seeds[0] (T11 body): the body path needs CT"
+mk "$tmp/ref-only.json" "d['seeds'] = [x for x in d['seeds'] if x.get('slice') == 'reference']"
+"$bin" measure "$tmp/$c/dicom" --auto "$tmp/ref-only.json" >/dev/null 2>"$tmp/e"; check "reference sac seed only" 6 $?
+contains "reference only: named" "$(cat "$tmp/e")" "seeds[0] (T10 sac reference): a reference sac seed gives the normal level for a worst-slice sac seed: there is none"
 # a sac seed on CT: the canal path needs MR
 python3 -c "import json; d=json.load(open('$src/sample-data/ct-lytic-t12-collapse/seeds.json')); d['seeds']=[s for s in d['seeds'] if s['kind']=='sac']; json.dump(d, open('$tmp/sac-on-ct.json','w'))"
 "$bin" measure "$tmp/ct-lytic-t12-collapse/dicom" --auto "$tmp/sac-on-ct.json" >/dev/null 2>"$tmp/e"; check "sac seed on CT" 6 $?

@@ -95,6 +95,7 @@ static void test_annotations__three_vertebrae_give_collapse_and_alignment(void *
     const cJSON *sins = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "lesion"), "sins");
     assert_string_equal(str_at(sins, "collapse", "value", NULL), "gt50");
     assert_string_equal(str_at(sins, "collapse", "source", NULL), "measured");
+    assert_string_equal(str_at(j, "measurements", "collapse", "near_cut"), ""); /* 58.3 %: clear of 50 */
     assert_string_equal(str_at(sins, "posterolateral", "value", NULL), "bilateral");
     /* flat neighbours, no translation: the anterior wedge of T12 gives no segmental angle between
      * T11's superior and L1's inferior endplate (both flat) */
@@ -110,6 +111,30 @@ static void test_annotations__three_vertebrae_give_collapse_and_alignment(void *
         saw_pain |= strcmp(str_at(e, "component", NULL, NULL), "pain") == 0;
     }
     assert_true(saw_bone && saw_pain);
+    cJSON_Delete(j);
+}
+
+/* 12.4 of 24 mm anterior: 48.3 % collapse, "lt50", within 5 points of the 50 % cut: the evidence
+ * and the component's explanation say so (measurement.collapse.near_cut_points). */
+static void test_annotations__collapse_near_the_50_cut_says_so(void **state)
+{
+    (void)state;
+    char buf[16384] = "{\"format\":\"spinescore-annotations\",\"version\":1,\"points\":[";
+    add_vertebra(buf, sizeof buf, "T11", 60, 24, 24, 24);
+    add_vertebra(buf, sizeof buf, "T12", 30, 12.4, 18, 24);
+    add_vertebra(buf, sizeof buf, "L1", 0, 24, 24, 24);
+    strncat(buf, "{\"level\":\"T12\",\"role\":\"left_pedicle\",\"lps\":[10,5,40]}],"
+                 "\"vertebrae\":[{\"level\":\"T12\",\"involved\":true,\"body_involved_fraction\":0.3}]}",
+            sizeof buf - strlen(buf) - 1);
+    cJSON *j = measure(buf, "T12");
+    assert_non_null(j);
+    sps_assert_near(num_at(j, "measurements", "collapse", "collapse_pct"), 100.0 * (1 - 12.4 / 24.0), 1e-6);
+    const cJSON *sins = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "lesion"), "sins");
+    assert_string_equal(str_at(sins, "collapse", "value", NULL), "lt50");
+    assert_non_null(strstr(str_at(j, "measurements", "collapse", "near_cut"), "1.7 points below the 50 % cut"));
+    assert_non_null(strstr(str_at(sins, "collapse", "evidence", "near_cut"), "50 % cut"));
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sins, "collapse"), "evidence");
+    assert_non_null(strstr(str_at(ev, "explanation", NULL, NULL), "NEAR A CUT"));
     cJSON_Delete(j);
 }
 
@@ -263,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_annotations__three_vertebrae_give_collapse_and_alignment),
+        cmocka_unit_test(test_annotations__collapse_near_the_50_cut_says_so),
         cmocka_unit_test(test_annotations__lesion_json_feeds_the_decision_core),
         cmocka_unit_test(test_annotations__slicer_markups_ras_points_and_curves),
         cmocka_unit_test(test_annotations__bad_items_are_named),

@@ -73,6 +73,46 @@ static void test_measure__collapse_categories_and_genant_bands(void **state)
     check_collapse(22.0, 0.1, "none", 0, 0.0);          /* taller than the reference: no collapse */
 }
 
+/* Near a SINS cut (measurement.collapse.near_cut_points 5, near_cut_fraction 0.15): the category
+ * is not changed, the evidence says it may change within the measurement error. Reference
+ * heights 20 mm, so Ha = 20 * (1 - pct / 100). */
+static void check_near(double ha, double fraction, const char *token, double cut, int is_fraction)
+{
+    sps_morpho6 above = vertebra(140, 20, 20, 20), below = vertebra(60, 20, 20, 20);
+    sps_morpho6 t = vertebra(100, ha, 20, 20);
+    sps_collapse c;
+    sps_error err;
+    assert_int_equal(sps_measure_collapse(&c, models, &t, &above, &below, fraction, &err), SPS_OK);
+    assert_string_equal(c.sins_token, token);
+    if (isnan(cut)) {
+        assert_string_equal(c.near_cut, "");
+        assert_true(isnan(c.near_cut_at));
+        assert_null(strstr(c.explanation, "NEAR A CUT"));
+    } else {
+        assert_true(c.near_cut[0] != '\0');
+        sps_assert_near(c.near_cut_at, cut, 1e-12);
+        assert_int_equal(c.near_cut_is_fraction, is_fraction);
+        assert_non_null(strstr(c.explanation, "NEAR A CUT"));
+    }
+}
+
+static void test_measure__collapse_near_a_sins_cut_is_flagged_not_changed(void **state)
+{
+    (void)state;
+    check_near(10.32, NAN, "lt50", 50.0, 0); /* 48.4 %: phantom case 29's truth, read gt50 at +4.0 */
+    check_near(9.0, NAN, "gt50", 50.0, 0);   /* 55.0 %: at the edge (5 points) */
+    check_near(8.98, NAN, "gt50", NAN, 0);   /* 55.1 %: clear of it */
+    check_near(14.0, NAN, "lt50", NAN, 0);   /* 30 %: 10 points from both cuts */
+    check_near(16.4, 0.1, "none", 20.0, 0);  /* 18 %: 2 points below the collapse-present cut */
+    check_near(17.0, 0.1, "none", 20.0, 0);  /* 15 %: 5 points below it */
+    check_near(17.0, 0.55, "no_collapse_gt50_involved", 20.0, 0); /* both near: the collapse cut is named */
+    check_near(20.0, 0.55, "no_collapse_gt50_involved", 0.5, 1); /* 0 %, fraction 0.05 above 0.5 */
+    check_near(20.0, 0.40, "none", 0.5, 1);  /* 0.10 below it */
+    check_near(20.0, 0.70, "no_collapse_gt50_involved", NAN, 0); /* 0.20 above: clear */
+    check_near(20.0, 0.10, "none", NAN, 0);  /* 0 %, fraction 0.1: clear of every cut */
+    check_near(20.0, NAN, "", NAN, 0);       /* not computable: nothing to be near */
+}
+
 static void test_measure__collapse_reference_falls_back_to_one_neighbour_then_own_hp(void **state)
 {
     (void)state;
@@ -249,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_measure__heights_are_point_distances),
         cmocka_unit_test(test_measure__collapse_categories_and_genant_bands),
+        cmocka_unit_test(test_measure__collapse_near_a_sins_cut_is_flagged_not_changed),
         cmocka_unit_test(test_measure__collapse_reference_falls_back_to_one_neighbour_then_own_hp),
         cmocka_unit_test(test_measure__lesion_density_classes_from_voxel_fractions),
         cmocka_unit_test(test_measure__alignment_translation_and_segmental_angle),

@@ -44,11 +44,12 @@ static void add_vertebra(char *buf, size_t n, const char *level, double z0, doub
 
 /* T12 wedge: Ha 10, Hm 18, Hp 24 mm between flat 24-mm T11 and L1 -> anterior loss 58.3 % (gt50),
  * no translation, no segmental angle (normal), left pedicle marked (unilateral). */
+static double t12_ha = 10.0; /* anterior height of T12; 12.4 mm gives 48.3 %, near the 50 % cut */
 static char *measure_t12(void)
 {
     char buf[16384] = "{\"format\":\"spinescore-annotations\",\"version\":1,\"points\":[";
     add_vertebra(buf, sizeof buf, "T11", 60, 24, 24, 24);
-    add_vertebra(buf, sizeof buf, "T12", 30, 10, 18, 24);
+    add_vertebra(buf, sizeof buf, "T12", 30, t12_ha, 18, 24);
     add_vertebra(buf, sizeof buf, "L1", 0, 24, 24, 24);
     strncat(buf, "{\"level\":\"T12\",\"role\":\"left_pedicle\",\"lps\":[10,5,40]}],"
                  "\"vertebrae\":[{\"level\":\"T12\",\"involved\":true,\"body_involved_fraction\":0.7}]}",
@@ -199,10 +200,28 @@ static void test_report__override_shows_measured_and_final(void **state)
     char *t = sps_report_to_text(r);
     assert_non_null(t);
     assert_non_null(strstr(t, "Ha 10.0 / Hm 18.0 / Hp 24.0 mm, collapse 58.3 %"));
+    assert_null(strstr(t, "NEAR A CUT"));
     assert_non_null(strstr(t, "measured gt50, final lt50; reason: anterior corner osteophyte"));
     assert_non_null(strstr(t, "TOTAL 11 -> potentially_unstable"));
     assert_non_null(strstr(t, "row 9:"));
     assert_null(strstr(t, "DOE^JANE"));
+    free(t);
+    sps_report_free(r);
+}
+
+/* A collapse within measurement.collapse.near_cut_points of the 50 % cut keeps its category and
+ * the report's text says it is near the cut. */
+static void test_report__collapse_near_the_cut_is_shown(void **state)
+{
+    (void)state;
+    t12_ha = 12.4;
+    sps_report *r = make_report(NULL, 0);
+    t12_ha = 10.0;
+    assert_non_null(r);
+    char *t = sps_report_to_text(r);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "Ha 12.4 / Hm 18.0 / Hp 24.0 mm, collapse 48.3 %"));
+    assert_non_null(strstr(t, "NEAR A CUT: collapse 48.3 % is 1.7 points below the 50 % cut"));
     free(t);
     sps_report_free(r);
 }
@@ -430,6 +449,7 @@ int main(int argc, char **argv)
         return dump(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__override_shows_measured_and_final),
+        cmocka_unit_test(test_report__collapse_near_the_cut_is_shown),
         cmocka_unit_test(test_report__conflict_is_refused_not_chosen),
         cmocka_unit_test(test_report__agreement_and_not_computable),
         cmocka_unit_test(test_report__escc_semi_automatic_and_override),

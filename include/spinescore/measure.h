@@ -42,7 +42,14 @@ typedef struct sps_collapse {
     int genant_grade;             /**< 0-3 (Genant 1993, automated bands of models/measurement.json) */
     double body_involved_fraction;/**< lesion fraction of the body (0-1) as given; NaN if unknown */
     char sins_token[32];          /**< "gt50" | "lt50" | "no_collapse_gt50_involved" | "none"; "" if not computable */
-    char explanation[768];        /**< method, thresholds and model entries, for the report */
+    char near_cut[256];           /**< non-empty when the value that decided the category lies within
+                                       measurement.collapse.near_cut_points (or near_cut_fraction) of
+                                       a SINS cut: the category may change within the measurement
+                                       error; the reader should check the points. "" otherwise */
+    double near_cut_at;           /**< the cut it is near: a collapse % (near_cut_is_fraction 0) or
+                                       a body fraction (1); NaN when near_cut is "" */
+    int near_cut_is_fraction;
+    char explanation[1024];       /**< method, thresholds and model entries, for the report */
 } sps_collapse;
 
 /**

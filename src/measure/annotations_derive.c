@@ -504,6 +504,8 @@ sps_status sps_measure_lesion_json_volume(char **json_out, const sps_models *mod
             cJSON_AddNumberToObject(ev, "body_involved_fraction", c.body_involved_fraction);
             cJSON_AddStringToObject(ev, "body_involved_fraction_source", fraction_source);
         }
+        if (c.near_cut[0])
+            cJSON_AddStringToObject(ev, "near_cut", c.near_cut);
         cJSON_AddItemToObject(ev, "points_lps", morpho_json(&t));
         cJSON_AddStringToObject(ev, "model_entry", "measurement.collapse, measurement.genant");
         cJSON_AddItemToObject(meas, "collapse", cJSON_Duplicate(ev, 1));

@@ -112,13 +112,15 @@ sps_status sps_measure_collapse(sps_collapse *out, const sps_models *models,
     for (int i = 0; i < 3; i++)
         out->loss_pct[i] = NAN;
     out->collapse_pct = NAN;
+    out->near_cut_at = NAN;
     out->genant_grade = -1;
     out->body_involved_fraction = body_involved_fraction;
     const cJSON *cs = section(models, "collapse", err);
     const cJSON *gs = cs ? section(models, "genant", err) : NULL;
-    double present_min, gt50_above, involved_gt;
+    double present_min, gt50_above, involved_gt, near_pts, near_frac;
     if (!gs || !num(cs, "present_min_pct", &present_min, err) || !num(cs, "gt50_above_pct", &gt50_above, err) ||
-        !num(cs, "involved_gt_fraction", &involved_gt, err))
+        !num(cs, "involved_gt_fraction", &involved_gt, err) || !num(cs, "near_cut_points", &near_pts, err) ||
+        !num(cs, "near_cut_fraction", &near_frac, err))
         return err ? err->code : SPS_EFORMAT;
     if (!isnan(body_involved_fraction) && (body_involved_fraction < 0 || body_involved_fraction > 1))
         return sps_error_set(err, SPS_EINVALID, "body_involved_fraction", "expected 0-1, got %g", body_involved_fraction);
@@ -185,6 +187,30 @@ sps_status sps_measure_collapse(sps_collapse *out, const sps_models *models,
         sps_strlcpy(out->sins_token, "none", sizeof out->sins_token);
         why = "no measurable collapse, half of the body or less involved";
     }
+    /* Near a cut: the category the value gives may change within the measurement error. The
+     * collapse cuts are checked whatever the category; the fraction cut only where it decided. */
+    const double cuts[2] = {gt50_above, present_min};
+    for (int i = 0; i < 2 && !out->near_cut[0]; i++)
+        if (fabs(out->collapse_pct - cuts[i]) <= near_pts) {
+            out->near_cut_at = cuts[i];
+            snprintf(out->near_cut, sizeof out->near_cut,
+                     "collapse %.1f %% is %.1f points %s the %.0f %% cut (within %.0f points, "
+                     "measurement.collapse.near_cut_points): the category may change within the "
+                     "measurement error; check the six points",
+                     out->collapse_pct, fabs(out->collapse_pct - cuts[i]),
+                     out->collapse_pct > cuts[i] ? "above" : (out->collapse_pct < cuts[i] ? "below" : "at"), cuts[i],
+                     near_pts);
+        }
+    if (!out->near_cut[0] && out->collapse_pct < present_min && !isnan(body_involved_fraction) &&
+        fabs(body_involved_fraction - involved_gt) <= near_frac) {
+        out->near_cut_at = involved_gt;
+        out->near_cut_is_fraction = 1;
+        snprintf(out->near_cut, sizeof out->near_cut,
+                 "body involved %.2f is within %.2f of the %.2f cut (measurement.collapse.near_cut_fraction): "
+                 "'none' and 'no collapse with > 50 %% involved' may swap within the measurement error; check "
+                 "the lesion outline",
+                 body_involved_fraction, near_frac, involved_gt);
+    }
     char ploss[32] = "n/a";
     if (!isnan(out->loss_pct[2]))
         snprintf(ploss, sizeof ploss, "%.1f %%", out->loss_pct[2]);
@@ -194,6 +220,10 @@ sps_status sps_measure_collapse(sps_collapse *out, const sps_models *models,
              out->heights.ha_mm, out->heights.hm_mm, out->heights.hp_mm, refdesc, out->reference.ha_mm,
              out->reference.hm_mm, out->reference.hp_mm, out->loss_pct[0], out->loss_pct[1], ploss,
              out->collapse_pct, out->genant_grade, glabel, why, present_min, gt50_above, involved_gt);
+    if (out->near_cut[0]) {
+        size_t l = strlen(out->explanation);
+        snprintf(out->explanation + l, sizeof out->explanation - l, "; NEAR A CUT: %s", out->near_cut);
+    }
     return SPS_OK;
 }
 

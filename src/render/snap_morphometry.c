@@ -148,6 +148,14 @@ sps_status sps_render_morphometry_png(const char *png_path, const sps_volume *vo
             sn_add_line(lines, &nl, SR_NO_SWATCH, 1,
                      "Genant grade %d · SINS collapse: not computable (body involvement unknown)",
                      co->genant_grade);
+        if (co->near_cut[0] && co->near_cut_is_fraction)
+            sn_add_line(lines, &nl, SR_NO_SWATCH, 1,
+                        "Body involved %.2f is near the %.2f cut: the category may change within the measurement error",
+                        co->body_involved_fraction, co->near_cut_at);
+        else if (co->near_cut[0])
+            sn_add_line(lines, &nl, SR_NO_SWATCH, 1,
+                        "Collapse is near the %.0f\u00a0%% cut: the category may change within the measurement error",
+                        co->near_cut_at);
     } else {
         sn_add_line(lines, &nl, SR_NO_SWATCH, 0, "Collapse not measured (heights of the six points only)");
     }

@@ -30,6 +30,8 @@ static void evidence_line(sps_str *s, const char *comp, const cJSON *ev)
             sps_str_printf(s, ", reference %s", ref);
         if (num(ev, "body_involved_fraction", &d))
             sps_str_printf(s, ", body involved %.0f %%", 100 * d);
+        if (sps_rep__js(ev, "near_cut"))
+            sps_str_printf(s, "; NEAR A CUT: %s", sps_rep__js(ev, "near_cut"));
     } else if (strcmp(comp, "alignment") == 0 && num(ev, "translation_mm", &a)) {
         sps_str_printf(s, "translation %.1f mm", a);
         if (num(ev, "segmental_kyphosis_deg", &b))

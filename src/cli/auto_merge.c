@@ -211,6 +211,20 @@ sps_status sps_auto_mark(char **out, const sps_auto *a, const char *measurements
             cJSON_ReplaceItemInObjectCaseSensitive(ev, "semi_automatic", cJSON_CreateString(buf));
         else
             cJSON_AddStringToObject(ev, "semi_automatic", buf);
+        /* The canal path's tumour finding is validated on phantoms only; on the real lumbar T2
+         * series it read normal epidural contents as tumour (docs/validation.md). A grade that
+         * rests on it asks the reader to confirm the outline, as a de novo deformity does. */
+        if (comps[i].drive == D_ESCC && !cJSON_GetObjectItemCaseSensitive(ev, "confirm")) {
+            const cJSON *u;
+            int tumour = 0;
+            cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(a->info, "derived_used"))
+                tumour |= cJSON_IsString(u) && strstr(u->valuestring, " tumor_outline") != NULL;
+            if (tumour)
+                cJSON_AddStringToObject(ev, "confirm",
+                                        "the epidural tumour outline is semi-automatic (validated on phantoms only; on "
+                                        "real lumbar T2 it read normal epidural contents as tumour): confirm or correct "
+                                        "the written-back tumor_outline before using this grade");
+        }
         int dup = 0;
         const cJSON *m;
         cJSON_ArrayForEach(m, marked) dup |= strcmp(m->valuestring, comps[i].name) == 0;

@@ -51,6 +51,8 @@ static void evidence_line(sps_str *s, const char *comp, const cJSON *ev)
             sps_str_printf(s, ", tumour-cord %.1f mm", a);
         if (num(ev, "csf_rim_fraction", &a))
             sps_str_printf(s, ", CSF rim %.0f %%", 100 * a);
+        if (sps_rep__js(ev, "confirm"))
+            sps_str_append(s, "; the tumour outline is semi-automatic: confirm it");
     } else if (strcmp(comp, "bone_lesion") == 0 && num(ev, "lesion_mean_hu", &a)) {
         sps_str_printf(s, "lesion mean %.0f HU", a);
         if (num(ev, "reference_mean_hu", &b))

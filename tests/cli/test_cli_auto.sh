@@ -61,6 +61,9 @@ if t["series"]["modality"] == "MR" or exp.get("bilsky") not in (None, "0") and "
     # a semi-automatic epidural tumour comes with the caveat of its validation, in auto.notes
     if exp.get("bilsky") not in (None, "0") and not any("confirm the tumour outline" in n for n in m["auto"].get("notes", [])):
         bad.append("semi-automatic tumour without its caveat in auto.notes: %r" % m["auto"].get("notes"))
+    # ... and the grade resting on it asks the reader to confirm the outline (evidence.confirm)
+    if exp.get("bilsky") not in (None, "0") and "confirm or correct the written-back tumor_outline" not in L["escc"]["evidence"].get("confirm", ""):
+        bad.append("semi-automatic tumour: escc evidence lacks the confirm request: %r" % L["escc"]["evidence"].get("confirm"))
     if "escc" not in marked:
         bad.append("escc not listed as semi-automatic: %r" % marked)
     if "semi_automatic" not in L["escc"]["evidence"]:
@@ -151,6 +154,9 @@ def eq(what, got, want):
 L = next(l for l in r["lesions"] if l["level"] == exp["level"])
 if "escc" in m["lesion"]:
     eq("escc grade", L["summary"].get("escc_grade"), exp["bilsky"])
+    if exp.get("bilsky") not in (None, "0"):
+        eq("report.txt asks to confirm the semi-automatic tumour outline",
+           "the tumour outline is semi-automatic: confirm it" in open(d + "/report.txt").read(), True)
 for comp in m["auto"]["semi_automatic_components"]:
     eq(comp + " status in report.json", L["components"][comp]["status"], "semi_automatic")
 eq("seeds file recorded", r["inputs"].get("seeds_file", r["inputs"].get("seeds")) is not None, True)

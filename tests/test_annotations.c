@@ -38,6 +38,14 @@ static void add_vertebra(char *buf, size_t n, const char *level, double z0, doub
     strncat(buf, tmp, n - strlen(buf) - 1);
 }
 
+/* flat 24-mm T11 and L1 around a T12 wedge of anterior height ha (Hm 18, Hp 24) */
+static void wedge_t12(char *buf, size_t n, double ha)
+{
+    add_vertebra(buf, n, "T11", 60, 24, 24, 24);
+    add_vertebra(buf, n, "T12", 30, ha, 18, 24);
+    add_vertebra(buf, n, "L1", 0, 24, 24, 24);
+}
+
 static cJSON *measure(const char *json, const char *level)
 {
     sps_annotations *a = NULL;
@@ -79,9 +87,7 @@ static void test_annotations__three_vertebrae_give_collapse_and_alignment(void *
 {
     (void)state;
     char buf[16384] = "{\"format\":\"spinescore-annotations\",\"version\":1,\"points\":[";
-    add_vertebra(buf, sizeof buf, "T11", 60, 24, 24, 24);
-    add_vertebra(buf, sizeof buf, "T12", 30, 10, 18, 24); /* anterior 58.3 % loss vs 24 mm */
-    add_vertebra(buf, sizeof buf, "L1", 0, 24, 24, 24);
+    wedge_t12(buf, sizeof buf, 10); /* anterior 58.3 % loss vs 24 mm */
     strncat(buf, "{\"level\":\"T12\",\"role\":\"left_pedicle\",\"lps\":[10,5,40]},"
                  "{\"level\":\"T12\",\"role\":\"right_facet\",\"lps\":[-10,20,40]}],"
                  "\"vertebrae\":[{\"level\":\"T12\",\"involved\":true,\"body_involved_fraction\":0.7}]}",
@@ -120,9 +126,7 @@ static void test_annotations__collapse_near_the_50_cut_says_so(void **state)
 {
     (void)state;
     char buf[16384] = "{\"format\":\"spinescore-annotations\",\"version\":1,\"points\":[";
-    add_vertebra(buf, sizeof buf, "T11", 60, 24, 24, 24);
-    add_vertebra(buf, sizeof buf, "T12", 30, 12.4, 18, 24);
-    add_vertebra(buf, sizeof buf, "L1", 0, 24, 24, 24);
+    wedge_t12(buf, sizeof buf, 12.4);
     strncat(buf, "{\"level\":\"T12\",\"role\":\"left_pedicle\",\"lps\":[10,5,40]}],"
                  "\"vertebrae\":[{\"level\":\"T12\",\"involved\":true,\"body_involved_fraction\":0.3}]}",
             sizeof buf - strlen(buf) - 1);
@@ -142,9 +146,7 @@ static void test_annotations__lesion_json_feeds_the_decision_core(void **state)
 {
     (void)state;
     char buf[16384] = "{\"format\":\"spinescore-annotations\",\"version\":1,\"points\":[";
-    add_vertebra(buf, sizeof buf, "T11", 60, 24, 24, 24);
-    add_vertebra(buf, sizeof buf, "T12", 30, 10, 18, 24);
-    add_vertebra(buf, sizeof buf, "L1", 0, 24, 24, 24);
+    wedge_t12(buf, sizeof buf, 10);
     strncat(buf, "{\"level\":\"T12\",\"role\":\"left_pedicle\",\"lps\":[10,5,40]}]}", sizeof buf - strlen(buf) - 1);
     cJSON *j = measure(buf, "T12");
     assert_non_null(j);

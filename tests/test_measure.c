@@ -45,13 +45,19 @@ static void test_measure__heights_are_point_distances(void **state)
     sps_assert_near(h.hp_mm, 22, 1e-12);
 }
 
-static void check_collapse(double ha, double fraction, const char *token, int genant, double pct)
+/* a target of anterior height ha between flat 20-mm neighbours */
+static void collapse_of(sps_collapse *c, double ha, double fraction)
 {
     sps_morpho6 above = vertebra(140, 20, 20, 20), below = vertebra(60, 20, 20, 20);
     sps_morpho6 t = vertebra(100, ha, 20, 20);
-    sps_collapse c;
     sps_error err;
-    assert_int_equal(sps_measure_collapse(&c, models, &t, &above, &below, fraction, &err), SPS_OK);
+    assert_int_equal(sps_measure_collapse(c, models, &t, &above, &below, fraction, &err), SPS_OK);
+}
+
+static void check_collapse(double ha, double fraction, const char *token, int genant, double pct)
+{
+    sps_collapse c;
+    collapse_of(&c, ha, fraction);
     sps_assert_near(c.collapse_pct, pct, 1e-9);
     assert_string_equal(c.sins_token, token);
     assert_int_equal(c.genant_grade, genant);
@@ -78,11 +84,8 @@ static void test_measure__collapse_categories_and_genant_bands(void **state)
  * heights 20 mm, so Ha = 20 * (1 - pct / 100). */
 static void check_near(double ha, double fraction, const char *token, double cut, int is_fraction)
 {
-    sps_morpho6 above = vertebra(140, 20, 20, 20), below = vertebra(60, 20, 20, 20);
-    sps_morpho6 t = vertebra(100, ha, 20, 20);
     sps_collapse c;
-    sps_error err;
-    assert_int_equal(sps_measure_collapse(&c, models, &t, &above, &below, fraction, &err), SPS_OK);
+    collapse_of(&c, ha, fraction);
     assert_string_equal(c.sins_token, token);
     if (isnan(cut)) {
         assert_string_equal(c.near_cut, "");
